@@ -1,0 +1,1 @@
+//! Scripted fakes of the ports, for timeline scenarios.

@@ -1,0 +1,371 @@
+//! The one task that owns the domain session and drives the ports.
+//!
+//! It selects over a closed set of inputs: commands from handles, lifecycle reports from the
+//! ports, output batches from the ports (only while the sinks keep up), and sink failures. It
+//! never cancels a port by dropping its future: it asks the port to stop and waits for the
+//! port's own report that everything is reaped.
+
+use std::collections::VecDeque;
+use std::sync::Arc;
+
+use session_domain::{
+    Batch, Effect, Input, LineBatch, RunGoal, RunNumber, RuntimeEnd, RuntimeInfo, Transition,
+};
+use tokio::sync::{mpsc, oneshot};
+use tokio::task::JoinHandle;
+
+use crate::execution::{KillOutcome, PlayOutcome, StopOutcome};
+use crate::shared::Shared;
+use crate::sink_task::{SinkFailure, spawn_sink_task};
+use crate::{
+    LogSink, OutputSender, Ports, RunningPreparation, RunningRuntime, ServiceSettings,
+    output_channel,
+};
+
+pub(crate) enum Command {
+    Play {
+        goal: RunGoal,
+        reply: oneshot::Sender<PlayOutcome>,
+    },
+    Stop {
+        reason: String,
+        reply: oneshot::Sender<StopOutcome>,
+    },
+    KillNow {
+        reply: oneshot::Sender<KillOutcome>,
+    },
+    Shutdown {
+        reply: oneshot::Sender<()>,
+    },
+}
+
+/// What a port's watcher task reports; `run` guards against a report outliving its run.
+enum Lifecycle {
+    PreparationEnded(RunNumber, session_domain::PreparationEnd),
+    RuntimeReady(RunNumber, Result<RuntimeInfo, RuntimeEnd>),
+    RuntimeEnded(RunNumber, RuntimeEnd),
+}
+
+enum ActivePort {
+    Preparation(Arc<dyn RunningPreparation>),
+    Runtime(Arc<dyn RunningRuntime>),
+}
+
+impl ActivePort {
+    fn stop(&self) {
+        match self {
+            Self::Preparation(port) => port.stop(),
+            Self::Runtime(port) => port.stop(),
+        }
+    }
+
+    fn kill_now(&self) {
+        match self {
+            Self::Preparation(port) => port.kill_now(),
+            Self::Runtime(port) => port.kill_now(),
+        }
+    }
+}
+
+pub(crate) struct Owner {
+    shared: Arc<Shared>,
+    ports: Ports,
+    commands: mpsc::UnboundedReceiver<Command>,
+    output_tx: OutputSender,
+    output_rx: mpsc::Receiver<LineBatch>,
+    lifecycle_tx: mpsc::UnboundedSender<Lifecycle>,
+    lifecycle_rx: mpsc::UnboundedReceiver<Lifecycle>,
+    active: Option<ActivePort>,
+    sink_tx: Option<mpsc::Sender<Arc<Batch>>>,
+    sink_task: Option<JoinHandle<()>>,
+    sink_failures: mpsc::UnboundedReceiver<SinkFailure>,
+    /// Batches appended but not yet accepted by the sink task; while any wait here, the
+    /// owner takes no output from the ports (back-pressure), but still takes commands.
+    unsent: VecDeque<Arc<Batch>>,
+    shutdown_waiters: Vec<oneshot::Sender<()>>,
+}
+
+impl Owner {
+    pub(crate) fn new(
+        shared: Arc<Shared>,
+        ports: Ports,
+        sinks: Vec<Box<dyn LogSink>>,
+        settings: ServiceSettings,
+        commands: mpsc::UnboundedReceiver<Command>,
+    ) -> Self {
+        let (output_tx, output_rx) = output_channel(settings.output_batches);
+        let (lifecycle_tx, lifecycle_rx) = mpsc::unbounded_channel();
+        let (sink_tx, sink_task, sink_failures) = spawn_sink_task(sinks, settings.sink_batches);
+        Self {
+            shared,
+            ports,
+            commands,
+            output_tx,
+            output_rx,
+            lifecycle_tx,
+            lifecycle_rx,
+            active: None,
+            sink_tx: Some(sink_tx),
+            sink_task: Some(sink_task),
+            sink_failures,
+            unsent: VecDeque::new(),
+            shutdown_waiters: Vec::new(),
+        }
+    }
+
+    pub(crate) async fn run(mut self) {
+        loop {
+            if self.ready_to_close() {
+                break;
+            }
+            let sink_tx = self.sink_tx.clone();
+            tokio::select! {
+                biased;
+                command = self.commands.recv() => match command {
+                    Some(command) => self.on_command(command).await,
+                    // Every handle is gone: behave as a shutdown nobody waits for.
+                    None => self.begin_shutdown(None).await,
+                },
+                Some(report) = self.lifecycle_rx.recv() => self.on_lifecycle(report).await,
+                Some(failure) = self.sink_failures.recv() => self.on_sink_failure(failure).await,
+                permit = reserve(&sink_tx), if !self.unsent.is_empty() => {
+                    if let (Some(permit), Some(batch)) = (permit, self.unsent.pop_front()) {
+                        permit.send(batch);
+                    }
+                    self.forward_unsent();
+                }
+                Some(batch) = self.output_rx.recv(), if self.unsent.is_empty() => {
+                    self.append_output(batch);
+                }
+            }
+        }
+        self.close().await;
+    }
+
+    fn ready_to_close(&self) -> bool {
+        !self.shutdown_waiters.is_empty() && self.active.is_none() && !self.state().is_active()
+            || self.commands.is_closed() && self.active.is_none() && !self.state().is_active()
+    }
+
+    fn state(&self) -> session_domain::SessionState {
+        self.shared.session().state()
+    }
+
+    async fn on_command(&mut self, command: Command) {
+        match command {
+            Command::Play { goal, reply } => {
+                let outcome = match self.apply(Input::Play(goal)).await {
+                    Some(Transition::To(_)) => PlayOutcome::Started {
+                        run: self.shared.session().run(),
+                    },
+                    _ => PlayOutcome::Ignored {
+                        state: self.state(),
+                    },
+                };
+                let _ = reply.send(outcome);
+            }
+            Command::Stop { reason, reply } => {
+                let outcome = match self.apply(Input::Stop { reason }).await {
+                    Some(Transition::To(_)) => StopOutcome::Requested,
+                    Some(Transition::AlreadyStopping) => StopOutcome::AlreadyStopping,
+                    _ => StopOutcome::NothingToStop,
+                };
+                let _ = reply.send(outcome);
+            }
+            Command::KillNow { reply } => {
+                let outcome = match self.apply(Input::KillNow).await {
+                    Some(Transition::To(_) | Transition::StayStopping) => KillOutcome::Killing,
+                    _ => KillOutcome::NothingToKill,
+                };
+                let _ = reply.send(outcome);
+            }
+            Command::Shutdown { reply } => self.begin_shutdown(Some(reply)).await,
+        }
+    }
+
+    async fn begin_shutdown(&mut self, reply: Option<oneshot::Sender<()>>) {
+        if let Some(reply) = reply {
+            self.shutdown_waiters.push(reply);
+        } else if self.shutdown_waiters.is_empty() {
+            // Nobody waits, but `ready_to_close` must see a shutdown was asked.
+            let (reply, _) = oneshot::channel();
+            self.shutdown_waiters.push(reply);
+        }
+        if self.state().is_active() {
+            self.apply(Input::Stop {
+                reason: "the session is shutting down".to_owned(),
+            })
+            .await;
+        }
+    }
+
+    async fn on_lifecycle(&mut self, report: Lifecycle) {
+        let run = self.shared.session().run();
+        let (report_run, input) = match report {
+            Lifecycle::PreparationEnded(run, end) => (run, Input::PreparationEnded(end)),
+            Lifecycle::RuntimeReady(run, Ok(info)) => (run, Input::RuntimeRunning(info)),
+            Lifecycle::RuntimeReady(run, Err(end)) | Lifecycle::RuntimeEnded(run, end) => {
+                (run, Input::RuntimeEnded(end))
+            }
+        };
+        if report_run != run {
+            tracing::error!(
+                report_run,
+                run,
+                "a port reported on a run that is over; ignored"
+            );
+            return;
+        }
+        // The port sent every line before it reported its end: take them first, so a
+        // process's last lines come before the event that reports its end.
+        while let Ok(batch) = self.output_rx.try_recv() {
+            self.append_output(batch);
+        }
+        if matches!(input, Input::PreparationEnded(_) | Input::RuntimeEnded(_)) {
+            self.active = None;
+        }
+        self.apply(input).await;
+    }
+
+    async fn on_sink_failure(&mut self, failure: SinkFailure) {
+        tracing::warn!(error = %failure.error, "a sink failed and was dropped");
+        let reason = format!("{} failed: {}", failure.name, failure.error);
+        self.apply(Input::Stop { reason }).await;
+    }
+
+    /// Applies one input to the domain, forwards what it emitted, and carries out its effect.
+    async fn apply(&mut self, input: Input) -> Option<Transition> {
+        let now = self.ports.clock.now();
+        let handled = {
+            let mut session = self.shared.session();
+            let handled = session.handle(now, input);
+            self.shared
+                .publish(session.log().last_seq(), session.state());
+            handled
+        };
+        let handled = match handled {
+            Ok(handled) => handled,
+            Err(rejected) => {
+                tracing::error!(%rejected, "a port reported an impossible event; ignored");
+                return None;
+            }
+        };
+        for batch in handled.emitted {
+            self.forward(batch);
+        }
+        if let Some(effect) = handled.effect {
+            self.carry_out(effect).await;
+        }
+        Some(handled.transition)
+    }
+
+    async fn carry_out(&mut self, effect: Effect) {
+        match effect {
+            Effect::StartPreparation { run, goal: _ } => {
+                let port: Arc<dyn RunningPreparation> =
+                    Arc::from(self.ports.shipper.start(run, self.output_tx.clone()).await);
+                let watcher = Arc::clone(&port);
+                let reports = self.lifecycle_tx.clone();
+                tokio::spawn(async move {
+                    let end = watcher.wait().await;
+                    let _ = reports.send(Lifecycle::PreparationEnded(run, end));
+                });
+                self.active = Some(ActivePort::Preparation(port));
+            }
+            Effect::LaunchRuntime { run } => {
+                let port: Arc<dyn RunningRuntime> =
+                    Arc::from(self.ports.runtime.launch(run, self.output_tx.clone()).await);
+                let watcher = Arc::clone(&port);
+                let reports = self.lifecycle_tx.clone();
+                tokio::spawn(async move {
+                    let ready = watcher.ready().await;
+                    let running = ready.is_ok();
+                    let _ = reports.send(Lifecycle::RuntimeReady(run, ready));
+                    if running {
+                        let end = watcher.wait().await;
+                        let _ = reports.send(Lifecycle::RuntimeEnded(run, end));
+                    }
+                });
+                self.active = Some(ActivePort::Runtime(port));
+            }
+            Effect::StopPorts => {
+                if let Some(port) = &self.active {
+                    port.stop();
+                }
+            }
+            Effect::KillPorts => {
+                if let Some(port) = &self.active {
+                    port.kill_now();
+                }
+            }
+        }
+    }
+
+    fn append_output(&mut self, lines: LineBatch) {
+        let batch = {
+            let mut session = self.shared.session();
+            let batch = session.append_output(lines);
+            self.shared
+                .publish(session.log().last_seq(), session.state());
+            batch
+        };
+        if let Some(batch) = batch {
+            self.forward(batch);
+        }
+    }
+
+    /// Hands a batch to the sink task, or queues it behind those still waiting.
+    fn forward(&mut self, batch: Arc<Batch>) {
+        self.unsent.push_back(batch);
+        self.forward_unsent();
+    }
+
+    fn forward_unsent(&mut self) {
+        let Some(sink_tx) = &self.sink_tx else {
+            self.unsent.clear();
+            return;
+        };
+        while let Some(batch) = self.unsent.pop_front() {
+            match sink_tx.try_send(batch) {
+                Ok(()) => {}
+                Err(mpsc::error::TrySendError::Full(batch)) => {
+                    self.unsent.push_front(batch);
+                    return;
+                }
+                Err(mpsc::error::TrySendError::Closed(_)) => {
+                    self.unsent.clear();
+                    return;
+                }
+            }
+        }
+    }
+
+    async fn close(mut self) {
+        // Everything appended reaches the sinks before they are closed.
+        if let Some(sink_tx) = self.sink_tx.take() {
+            while let Some(batch) = self.unsent.pop_front() {
+                if sink_tx.send(batch).await.is_err() {
+                    break;
+                }
+            }
+        }
+        if let Some(task) = self.sink_task.take() {
+            if let Err(error) = task.await {
+                tracing::error!(%error, "the sink task panicked");
+            }
+        }
+        self.shared.close();
+        for waiter in self.shutdown_waiters.drain(..) {
+            let _ = waiter.send(());
+        }
+    }
+}
+
+async fn reserve(
+    sink_tx: &Option<mpsc::Sender<Arc<Batch>>>,
+) -> Option<mpsc::Permit<'_, Arc<Batch>>> {
+    match sink_tx {
+        Some(sink_tx) => sink_tx.reserve().await.ok(),
+        None => None,
+    }
+}
