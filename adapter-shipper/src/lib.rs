@@ -1,1 +1,5 @@
-//! Skeleton; filled by its issue.
+//! `ShipperSource` over real processes: build, pack-validation, pack, then the manifest.
+//!
+//! It also hosts [`process`], the process-group supervision that `adapter-runtime` reuses.
+
+pub mod process;

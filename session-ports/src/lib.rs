@@ -11,6 +11,7 @@ mod execution;
 mod output;
 mod owner;
 mod runtime;
+mod settings;
 mod shared;
 mod shipper;
 mod sink;
@@ -26,6 +27,7 @@ pub use execution::{
 };
 pub use output::{OutputClosed, OutputSender, output_channel};
 pub use runtime::{RunningRuntime, RuntimeSource};
+pub use settings::{DurationSetting, SettingValueError, SizeSetting};
 pub use shipper::{RunningPreparation, ShipperSource};
 pub use sink::{LogSink, SinkError};
 pub use subscription::{Subscription, SubscriptionItem};
