@@ -1,1 +1,4 @@
 //! One integration-test binary; a module per area.
+
+mod runtime;
+mod shipper;

@@ -1,0 +1,1 @@
+//! adapter-runtime against the real fake runtime.

@@ -1,0 +1,1 @@
+//! adapter-shipper against real fake build tools.

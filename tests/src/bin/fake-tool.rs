@@ -1,0 +1,3 @@
+//! Imitates the shipper's build tools (`prometeuc build`, `prometeu-packer validate|pack`),
+//! driven by environment variables.
+fn main() {}
