@@ -165,3 +165,17 @@ mod tests {
         assert!(text.parse::<SizeSetting>().is_err());
     }
 }
+
+/// One invalid setting, named by table and key; frontends add the file.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("[{table}] {key}: found {found}, expected {expected}")]
+pub struct InvalidSetting {
+    /// The table, without brackets (`runtime`).
+    pub table: String,
+    /// The key within it (`debug_address`, `env.RUST_LOG`).
+    pub key: String,
+    /// What was found, as people wrote it (quoted where it was a string).
+    pub found: String,
+    /// What was expected, and what to do about it.
+    pub expected: String,
+}

@@ -15,6 +15,7 @@ compile_error!(
 
 mod adopted;
 mod group;
+mod program;
 mod reader;
 mod registry;
 mod supervise;
@@ -27,6 +28,7 @@ use std::time::Duration;
 use session_domain::Source;
 
 pub use adopted::{become_subreaper, is_subreaper, reap_adopted};
+pub use program::{is_bare_name, is_executable_file, resolve_program};
 pub use registry::kill_all_groups;
 pub use supervise::{
     ExitWatch, ProcessReport, SpawnError, StopControl, StopLevel, Supervised, spawn,
