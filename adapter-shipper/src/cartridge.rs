@@ -105,8 +105,8 @@ mod tests {
 
     #[test]
     fn every_other_key_is_required() {
-        let error = serde_json::from_str::<CartridgeConfig>(r#"{"app_id": 1}"#)
-            .expect_err("title missing");
+        let error =
+            serde_json::from_str::<CartridgeConfig>(r#"{"app_id": 1}"#).expect_err("title missing");
         assert!(error.to_string().contains("title"), "{error}");
     }
 
@@ -119,7 +119,8 @@ mod tests {
 
     #[test]
     fn rejects_each_invalid_value() {
-        let cases: [(&str, fn(&mut CartridgeConfig)); 7] = [
+        type Spoil = fn(&mut CartridgeConfig);
+        let cases: [(&str, Spoil); 7] = [
             ("app_id", |c| c.app_id = -1),
             ("app_id", |c| c.app_id = i64::from(u32::MAX) + 1),
             ("title", |c| c.title = String::new()),
@@ -134,7 +135,10 @@ mod tests {
             let mut config = cartridge();
             spoil(&mut config);
             let error = config.validate().expect_err("invalid");
-            assert_eq!((error.table.as_str(), error.key.as_str()), ("cartridge", key));
+            assert_eq!(
+                (error.table.as_str(), error.key.as_str()),
+                ("cartridge", key)
+            );
         }
     }
 

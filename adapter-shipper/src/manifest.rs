@@ -105,8 +105,7 @@ pub fn render_manifest(cartridge: &CartridgeConfig) -> Result<Vec<u8>, RenderMan
         entrypoint: &cartridge.entrypoint,
         capabilities: &cartridge.capabilities,
     };
-    let mut bytes =
-        serde_json::to_vec_pretty(&manifest).map_err(RenderManifestError::Serialise)?;
+    let mut bytes = serde_json::to_vec_pretty(&manifest).map_err(RenderManifestError::Serialise)?;
     bytes.push(b'\n');
     Ok(bytes)
 }
@@ -134,7 +133,10 @@ pub fn write_manifest(
     let shown = format!("{BUILD_DIR}/{temporary_name}");
     if let Err(source) = write_synced(&temporary, &bytes) {
         let _ = fs::remove_file(&temporary);
-        return Err(WriteManifestError::WriteTemporary { path: shown, source });
+        return Err(WriteManifestError::WriteTemporary {
+            path: shown,
+            source,
+        });
     }
     if let Err(source) = fs::rename(&temporary, project_root.join(MANIFEST_PATH)) {
         let _ = fs::remove_file(&temporary);

@@ -5,8 +5,8 @@ use std::path::Path;
 use std::sync::Arc;
 
 use session_domain::{
-    Failure, LineBatch, LineMeta, PortFailure, PreparationEnd, RunNumber, Severity, Source,
-    Step, StepFailure, Termination,
+    Failure, LineBatch, LineMeta, PortFailure, PreparationEnd, RunNumber, Severity, Source, Step,
+    StepFailure, Termination,
 };
 use session_ports::{Clock, OutputSender};
 
@@ -196,12 +196,16 @@ impl Preparation {
                 })
                 .map_err(|error| format!("could not write {MANIFEST_PATH}: {error}")),
             None => manifest::check_manifest(&root)
-                .map(|()| format!("{MANIFEST_PATH} is present (no [cartridge] table: pack wrote it)"))
+                .map(|()| {
+                    format!("{MANIFEST_PATH} is present (no [cartridge] table: pack wrote it)")
+                })
                 .map_err(|error| error.to_string()),
         })
         .await;
         let outcome = outcome.unwrap_or_else(|error| {
-            Err(format!("producing {MANIFEST_PATH} failed unexpectedly: {error}"))
+            Err(format!(
+                "producing {MANIFEST_PATH} failed unexpectedly: {error}"
+            ))
         });
         match outcome {
             Ok(message) => {

@@ -76,7 +76,9 @@ fn panic_report(stage: &Mutex<Stage>, stop: &StopControl, error: &str) -> Prepar
     if stop.level() != StopLevel::Running {
         return PreparationEnd::Stopped;
     }
-    let stage = stage.lock().map_or(Stage::Step(Step::Build), |stage| *stage);
+    let stage = stage
+        .lock()
+        .map_or(Stage::Step(Step::Build), |stage| *stage);
     let (failure, name) = match stage {
         Stage::Step(step) => (
             Failure::Step {

@@ -45,20 +45,26 @@ pub(crate) fn group_alive(pgid: i32) -> bool {
     }
 }
 
-/// The living processes in group `pgid`, as far as this platform can tell (Linux: from procfs;
-/// elsewhere: unknown, an empty list).
-pub(crate) fn group_members(pgid: i32) -> Vec<i32> {
+/// The living processes in group `pgid`, or `None` where the platform cannot tell (no
+/// procfs).
+pub(crate) fn group_members(pgid: i32) -> Option<Vec<i32>> {
     #[cfg(target_os = "linux")]
     {
-        super::adopted::procfs_processes()
-            .into_iter()
-            .filter(|process| process.pgrp == pgid && process.is_alive())
-            .map(|process| process.pid)
-            .collect()
+        let processes = super::adopted::procfs_processes();
+        if processes.is_empty() {
+            return None;
+        }
+        Some(
+            processes
+                .into_iter()
+                .filter(|process| process.pgrp == pgid && process.is_alive())
+                .map(|process| process.pid)
+                .collect(),
+        )
     }
     #[cfg(not(target_os = "linux"))]
     {
         let _ = pgid;
-        Vec::new()
+        None
     }
 }

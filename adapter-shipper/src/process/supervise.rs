@@ -436,20 +436,26 @@ impl Supervisor {
         }
     }
 
-    /// Ends a group whose leader has exited, as for a stop: SIGTERM, `stop_grace`, SIGKILL
-    /// (at once when the grace is zero or a kill was asked).
+    /// Ends whatever is left in the group once its leader has exited.
+    ///
+    /// When a stop already signalled the group, what remains is part of that stop: it keeps
+    /// the stop's grace and is told as the stop goes on. Otherwise the leftovers are named in a
+    /// warning and ended as for a stop: SIGTERM, `stop_grace`, SIGKILL (at once when the grace
+    /// is zero or a kill is asked).
     async fn end_leftovers(&mut self, signals: &mut Signals) {
-        let members = group_members(self.pgid);
-        let who = if members.is_empty() {
-            "processes".to_owned()
-        } else {
-            format!("processes {}", list(&members))
-        };
-        let message = format!(
-            "{} exited but left {who} in its process group: ending them",
-            self.label
-        );
-        self.say(Severity::Warn, &message).await;
+        if !signals.term_sent && !signals.kill_sent {
+            let who = match group_members(self.pgid) {
+                // They ended on their own between the two looks.
+                Some(members) if members.is_empty() => return,
+                Some(members) => format!("processes {}", list(&members)),
+                None => "processes".to_owned(),
+            };
+            let message = format!(
+                "{} exited but left {who} in its process group: ending them",
+                self.label
+            );
+            self.say(Severity::Warn, &message).await;
+        }
         let kill_asked = *self.stop.borrow() == StopLevel::Kill;
         if !signals.kill_sent && !kill_asked && !self.timing.stop_grace.is_zero() {
             if !signals.term_sent {
@@ -479,7 +485,9 @@ impl Supervisor {
                 }
             }
         }
-        self.kill_group(signals).await;
+        if !signals.kill_sent {
+            self.kill_group(signals).await;
+        }
         self.wait_group_empty(None).await;
     }
 
@@ -505,7 +513,6 @@ impl Supervisor {
             pause = (pause * 2).min(Duration::from_millis(10));
         }
     }
-
 
     /// The pipes outlived the group: a descendant outside it holds them. On Linux, as a
     /// subreaper, it is ours to find once its parent is gone; elsewhere we can only give up.
