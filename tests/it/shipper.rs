@@ -21,7 +21,7 @@ use support::{
 async fn success_runs_every_step_in_order_and_tells_the_story() {
     let project = Project::new();
     let scripts = Scripts {
-        build: "out:3;err:2;say-err:warning: unused import;say-out:error[E0308]: not really;env:PROMETEU_IT_VALUE;marker",
+        build: "out:3;err:2;say-err:warning: unused import;say-out:error[E0308]: not really;env:PROMETEU_IT_VALUE;stdin;marker",
         pack_validation: "out:1;marker",
         pack: "err:1;marker;manifest",
     };
@@ -42,7 +42,8 @@ async fn success_runs_every_step_in_order_and_tells_the_story() {
             "build out 2",
             "build out 3",
             "error[E0308]: not really",
-            "PROMETEU_IT_VALUE=42"
+            "PROMETEU_IT_VALUE=42",
+            "stdin bytes=0"
         ]
     );
     assert_eq!(
@@ -107,6 +108,8 @@ async fn success_runs_every_step_in_order_and_tells_the_story() {
             if line.source == step.source() {
                 assert!(started < index && index < ended, "{line:?} outside {step}");
                 assert!(line.stream.is_some());
+                // Stamped when read: after the step was started.
+                assert!(line.at >= finished.lines[started].at, "{line:?}");
             }
         }
     }
@@ -489,6 +492,29 @@ async fn kill_now_skips_the_grace() {
     assert!(!project.ran(Step::PackValidation));
 }
 
+#[tokio::test]
+async fn stop_with_no_grace_kills_at_once() {
+    let project = Project::new();
+    let scripts = Scripts {
+        build: "ignore-term;pid;sleep:60000",
+        ..Scripts::succeeding()
+    };
+    let mut settings = settings(&project, &scripts);
+    settings.timing.stop_grace = Duration::ZERO;
+    let started = start(settings).await;
+    started
+        .line_where(|line| line.message.starts_with("pid="))
+        .await;
+
+    started.running.stop();
+    let finished = started.finish().await;
+
+    assert_eq!(finished.end, PreparationEnd::Stopped);
+    assert!(!finished.told("SIGTERM"));
+    assert!(finished.told("SIGKILL sent to process group"));
+    assert!(finished.told("build stopped: killed by SIGKILL in "));
+}
+
 const GOLDEN_MANIFEST: &str = r#"{
   "magic": "PMTU",
   "cartridge_version": 1,
@@ -569,4 +595,37 @@ async fn a_manifest_missing_without_metadata_fails_preparation() {
         (Source::Manifest, Severity::Error, reason)
     );
     assert!(project.ran(Step::Pack));
+}
+
+#[tokio::test]
+async fn a_manifest_that_cannot_be_written_fails_preparation() {
+    let project = Project::new();
+    // A file where build/ should be: the manifest has nowhere to go.
+    std::fs::write(project.path("build"), "not a directory").expect("written");
+    let scripts = Scripts {
+        build: "marker",
+        pack_validation: "marker",
+        pack: "marker",
+    };
+    let mut settings = settings(&project, &scripts);
+    settings.cartridge = Some(color_square());
+
+    let finished = prepare(settings).await;
+
+    let PreparationEnd::Failed(failure) = &finished.end else {
+        panic!("expected a failure, got {:?}", finished.end);
+    };
+    assert_eq!(failure.failure, Failure::Manifest);
+    assert!(
+        failure
+            .reason
+            .starts_with("could not write build/manifest.json: cannot create build/: "),
+        "{}",
+        failure.reason
+    );
+    let last = finished.lines.last().expect("lines were sent");
+    assert_eq!(
+        (last.source, last.severity, last.message.as_str()),
+        (Source::Manifest, Severity::Error, failure.reason.as_str())
+    );
 }

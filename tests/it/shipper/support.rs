@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use adapter_shipper::process::ProcessTiming;
 use adapter_shipper::{CartridgeConfig, Shipper, ShipperConfig, ShipperSettings};
-use session_domain::{PreparationEnd, Severity, Source, Step, Stream};
+use session_domain::{PreparationEnd, Severity, Source, Step, Stream, Timestamp};
 use session_ports::{RunningPreparation, ShipperSource, SystemClock, output_channel};
 use tokio::task::JoinHandle;
 
@@ -24,6 +24,7 @@ pub const MAX_LINE: usize = 64 * 1024;
 /// One line as the shipper sent it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Line {
+    pub at: Timestamp,
     pub source: Source,
     pub severity: Severity,
     pub stream: Option<Stream>,
@@ -152,6 +153,7 @@ pub async fn start(settings: ShipperSettings) -> Started {
         while let Some(batch) = batches.recv().await {
             let mut sink = sink.lock().expect("the line list is never poisoned");
             sink.extend(batch.iter().map(|(meta, message)| Line {
+                at: meta.at,
                 source: meta.source,
                 severity: meta.severity,
                 stream: meta.stream,

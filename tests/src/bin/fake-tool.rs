@@ -23,12 +23,13 @@
 //! | `marker` | creates `ran-<step>` in its working directory (the project root) |
 //! | `manifest` | writes `build/manifest.json`, as a pack step that writes it would |
 //! | `env:NAME` | prints `NAME=<value>` on stdout |
+//! | `stdin` | reads stdin to its end and prints `stdin bytes=<n>` |
 //! | `exit:N` | exits with status N |
 //! | `signal:NAME` | kills itself with SIGSEGV, SIGABRT or SIGKILL (no core dump) |
 //!
 //! Without the variable it does nothing and exits 0. `fake-tool --sleep MS` is the grandchild.
 
-use std::io::{self, BufWriter, Write};
+use std::io::{self, BufWriter, Read, Write};
 use std::os::unix::process::CommandExt;
 use std::process::{Command, ExitCode};
 use std::thread;
@@ -124,6 +125,11 @@ fn perform(step: &str, name: &str, argument: &str) -> io::Result<()> {
         "env" => {
             let value = std::env::var(argument).unwrap_or_default();
             writeln!(stdout, "{argument}={value}")?;
+        }
+        "stdin" => {
+            let mut input = Vec::new();
+            io::stdin().lock().read_to_end(&mut input)?;
+            writeln!(stdout, "stdin bytes={}", input.len())?;
         }
         "exit" => {
             stdout.flush()?;
