@@ -240,10 +240,19 @@ impl Owner {
         while let Ok(batch) = self.output_rx.try_recv() {
             self.append_output(batch);
         }
-        if matches!(input, Input::PreparationEnded(_) | Input::RuntimeEnded(_)) {
+        let ends_port = matches!(input, Input::PreparationEnded(_) | Input::RuntimeEnded(_));
+        if ends_port {
             self.active = None;
         }
-        self.apply(input).await;
+        let description = format!("{input:?}");
+        if self.apply(input.clone()).await.is_none() && ends_port && self.state().is_active() {
+            // The port broke its contract (say, `Stopped` with no stop asked). It is finished
+            // all the same, so the run must not wait for it forever: stop the run, and let the
+            // same report end it.
+            let reason = format!("a port reported an end that cannot happen now: {description}");
+            self.apply(Input::Stop { reason }).await;
+            self.apply(input).await;
+        }
     }
 
     async fn on_sink_failure(&mut self, failure: SinkFailure) {

@@ -507,3 +507,30 @@ async fn a_port_report_while_stopping_keeps_stopping_and_is_recorded_in_the_fina
     let kills = shipper.calls().kills + runtime.calls().kills;
     assert_eq!((stops, kills), (1, 0));
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_port_that_reports_stopped_with_no_stop_asked_still_ends_the_run() {
+    let clock = manual_clock();
+    let shipper = Arc::new(ScriptedShipper::new(PreparationScript::new()));
+    let runtime = Arc::new(ScriptedRuntime::new(
+        RuntimeScript::new().ends(RuntimeEnd::Stopped),
+    ));
+    let harness = Harness::start_with(shipper, runtime, clock, ServiceSettings::default());
+    let mut events = harness.session.subscribe(0);
+    within("play", harness.session.play(RunGoal::Play))
+        .await
+        .expect("the session is up");
+    let stopped = wait_for_state(&mut events, S::Stopped).await;
+    let reason = stopped.reason.expect("a stop always has a reason");
+    assert!(reason.contains("cannot happen"), "{reason}");
+    assert_eq!(
+        transitions(&harness.finish().await),
+        [
+            (S::Idle, S::Preparing),
+            (S::Preparing, S::Connecting),
+            (S::Connecting, S::Running),
+            (S::Running, S::Stopping),
+            (S::Stopping, S::Stopped),
+        ]
+    );
+}
