@@ -5,8 +5,8 @@ use std::path::Path;
 use std::sync::Arc;
 
 use session_domain::{
-    Failure, LineBatch, LineMeta, PortFailure, PreparationEnd, RunNumber, Severity, Source, Step,
-    StepFailure, Termination,
+    AbnormalExit, Failure, LineBatch, LineMeta, PortFailure, PreparationEnd, RunNumber, Severity,
+    Source, Step, StepFailure, Termination,
 };
 use session_ports::{Clock, OutputSender};
 
@@ -153,8 +153,8 @@ impl Preparation {
                 let message = format!("{step} failed: {exit} in {took}");
                 self.say(Severity::Error, &message).await;
                 let how = match exit {
-                    session_domain::AbnormalExit::Code(code) => format!("exited with code {code}"),
-                    session_domain::AbnormalExit::Signal(signal) => {
+                    AbnormalExit::Code(code) => format!("exited with code {code}"),
+                    AbnormalExit::Signal(signal) => {
                         format!("was killed by {signal}")
                     }
                 };
