@@ -11,7 +11,7 @@ use tokio::time::{Instant, timeout};
 
 use crate::devtools::{self, Connected, HandshakeParams};
 use crate::handle::{ReadyState, Stopper};
-use crate::{LaunchError, RuntimeMode, RuntimeSettings, check_runtime_path, story};
+use crate::{HandshakeError, LaunchError, RuntimeMode, RuntimeSettings, check_runtime_path, story};
 
 /// Everything one launch needs; consumed by [`Launch::run`].
 pub(crate) struct Launch {
@@ -132,6 +132,8 @@ impl Launch {
             pipe_grace: settings.timing.pipe_grace,
         };
         tracing::debug!(address = %params.address, "connecting to DevTools");
+        let message = format!("runtime: connecting to DevTools at {}", params.address);
+        self.say(Severity::Info, &message).await;
         let outcome = tokio::select! {
             outcome = devtools::handshake(params, supervised.exit_watch()) => Some(outcome),
             () = self.stopper.wait_asked() => None,
@@ -152,7 +154,14 @@ impl Launch {
                 tracing::warn!(%error, cause = error.failure().cause(), "DevTools handshake failed");
                 // End what is left of the group (SIGTERM, stop grace, SIGKILL) before the
                 // failure is reported; the failure keeps its own cause.
-                self.stopper.control().terminate();
+                if !matches!(error, HandshakeError::Exited(_)) {
+                    let message = format!(
+                        "runtime: DevTools handshake failed ({}); ending the runtime's process group",
+                        error.failure().cause()
+                    );
+                    self.say(Severity::Warn, &message).await;
+                    self.stopper.control().terminate();
+                }
                 supervised.finished().await;
                 return Err(self.fail(error.into()).await);
             }

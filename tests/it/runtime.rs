@@ -11,8 +11,8 @@ use std::time::Duration;
 
 use adapter_runtime::{RuntimePathError, check_runtime_path};
 use session_domain::{
-    Failure, HandshakeFailure, PortFailure, RuntimeEnd, Severity, Signal, Source,
-    Stream, Termination,
+    Failure, HandshakeFailure, PortFailure, RuntimeEnd, Severity, Signal, Source, Stream,
+    Termination,
 };
 
 use support::{
@@ -41,7 +41,11 @@ async fn run_to_end(fake: &Fake) -> (RuntimeEnd, Vec<Line>, u32) {
 async fn fail_to_start(fake: &Fake) -> (PortFailure, Vec<Line>) {
     let launched = fake.launch().await;
     let end = launched.ready().await.expect_err("the launch fails");
-    assert_eq!(launched.wait().await, end, "wait() repeats how ready() ended");
+    assert_eq!(
+        launched.wait().await,
+        end,
+        "wait() repeats how ready() ended"
+    );
     let RuntimeEnd::LaunchFailed(failure) = end else {
         panic!("expected a failed launch, got {end:?}");
     };
@@ -92,11 +96,17 @@ async fn runs_in_the_project_root_with_stdin_closed_and_the_configured_environme
     assert_eq!(end, RuntimeEnd::Exited(Termination::Success));
     let stdout = messages(&lines, Source::Runtime, Some(Stream::Stdout));
     let root = fake.dir.path().canonicalize().expect("canonical root");
-    assert!(stdout.contains(&format!("cwd={}", root.display())), "{stdout:?}");
+    assert!(
+        stdout.contains(&format!("cwd={}", root.display())),
+        "{stdout:?}"
+    );
     assert!(stdout.contains(&"args=run build".to_owned()), "{stdout:?}");
     assert!(stdout.contains(&"stdin=0".to_owned()), "{stdout:?}");
     // The environment reached it: it wrote the pid file it was told about.
-    assert_eq!(fake.recorded_pids(), vec![("runtime".to_owned(), pid as i32)]);
+    assert_eq!(
+        fake.recorded_pids(),
+        vec![("runtime".to_owned(), pid as i32)]
+    );
     assert_nothing_survives(&fake, Some(pid));
 }
 
@@ -166,7 +176,10 @@ async fn leftovers_in_the_group_are_ended_and_the_exit_status_decides() {
         .map(|(_, pid)| pid)
         .expect("a grandchild was started");
     let warning = &lines[position(&lines, "left processes")];
-    assert!(warning.message.contains(&grandchild.to_string()), "{warning:?}");
+    assert!(
+        warning.message.contains(&grandchild.to_string()),
+        "{warning:?}"
+    );
     assert_eq!(warning.severity, Severity::Warn);
     position(&lines, "SIGTERM sent to process group");
     assert_nothing_survives(&fake, Some(pid));
@@ -236,7 +249,11 @@ async fn kill_now_skips_the_grace() {
     assert_eq!(launched.wait().await, RuntimeEnd::Stopped);
     let lines = launched.lines().await;
     position(&lines, "SIGKILL sent to process group");
-    assert!(lines.iter().all(|line| !line.message.contains("SIGTERM sent")));
+    assert!(
+        lines
+            .iter()
+            .all(|line| !line.message.contains("SIGTERM sent"))
+    );
     assert_nothing_survives(&fake, Some(pid));
 }
 
@@ -248,7 +265,9 @@ async fn kill_now_during_the_grace_of_a_stop() {
         .env("FAKE_RT_ON_TERM", "ignore");
     let (launched, pid) = launch_and_wait_until_up(&fake).await;
     launched.handle.stop();
-    launched.line_containing("fake-runtime: ignoring SIGTERM").await;
+    launched
+        .line_containing("fake-runtime: ignoring SIGTERM")
+        .await;
     launched.handle.kill_now();
     assert_eq!(launched.wait().await, RuntimeEnd::Stopped);
     let lines = launched.lines().await;
@@ -299,7 +318,11 @@ async fn spawn_failures_name_the_path() {
         assert_eq!(failure.failure, Failure::RuntimeSpawn);
         assert!(failure.reason.contains(problem), "{}", failure.reason);
         let name = program.display().to_string();
-        assert!(failure.reason.contains(&name), "{} / {name}", failure.reason);
+        assert!(
+            failure.reason.contains(&name),
+            "{} / {name}",
+            failure.reason
+        );
         let told = lines.last().expect("the failure is told");
         assert!(told.is_session() && told.severity == Severity::Error);
         assert!(told.message.contains(&failure.reason));
@@ -339,7 +362,9 @@ async fn debug_handshake_runs_the_cartridge_and_logs_devtools_messages() {
     let cartridge = info.cartridge.clone().expect("a cartridge");
     assert_eq!(cartridge.title.as_deref(), Some("ColorSquare"));
     assert_eq!(cartridge.app_id, Some(1));
-    launched.line_containing("fake-runtime: cartridge started").await;
+    launched
+        .line_containing("fake-runtime: cartridge started")
+        .await;
     launched.line_containing("after the long one").await;
     launched.handle.stop();
     assert_eq!(launched.wait().await, RuntimeEnd::Stopped);
@@ -353,7 +378,11 @@ async fn debug_handshake_runs_the_cartridge_and_logs_devtools_messages() {
         position(&lines, "started `") < position(&lines, "connected"),
         "the spawn is told first"
     );
-    assert!(lines[position(&lines, "started `")].message.contains("debug build"));
+    assert!(
+        lines[position(&lines, "started `")]
+            .message
+            .contains("debug build")
+    );
     let devtools: Vec<(Severity, &str, bool)> = lines
         .iter()
         .filter(|line| line.stream == Some(Stream::Devtools))
@@ -392,12 +421,20 @@ async fn debug_waits_for_a_runtime_slow_to_listen() {
     let info = launched.ready().await.expect("the handshake completes");
     assert_eq!(info.version.as_deref(), Some("0.1.4"));
     assert_eq!(info.cartridge, None);
-    assert_eq!(launched.wait().await, RuntimeEnd::Exited(Termination::Success));
+    assert_eq!(
+        launched.wait().await,
+        RuntimeEnd::Exited(Termination::Success)
+    );
     let lines = launched.lines().await;
-    position(&lines, "runtime 0.1.4 connected, running an unknown cartridge");
+    position(
+        &lines,
+        "runtime 0.1.4 connected, running an unknown cartridge",
+    );
     position(&lines, "fake-runtime: cartridge started");
     assert!(
-        lines.iter().all(|line| !line.message.contains("DevTools connection closed")),
+        lines
+            .iter()
+            .all(|line| !line.message.contains("DevTools connection closed")),
         "the process exited with its socket: nothing to say about the socket"
     );
     assert_nothing_survives(&fake, Some(info.pid));
@@ -437,17 +474,31 @@ async fn debug_socket_closed_after_the_handshake_is_a_warning_and_the_run_goes_o
 /// that the group was ended before the failure was told, and that nothing survives.
 async fn handshake_fails(fake: Fake, cause: HandshakeFailure) -> (PortFailure, Vec<Line>) {
     let (failure, lines) = fail_to_start(&fake).await;
-    assert_eq!(failure.failure, Failure::Handshake(cause), "{}", failure.reason);
+    assert_eq!(
+        failure.failure,
+        Failure::Handshake(cause),
+        "{}",
+        failure.reason
+    );
     let told = position(&lines, "runtime failed to start");
-    assert_eq!(told, lines.len() - 1, "the failure is told last: {lines:#?}");
+    assert_eq!(
+        told,
+        lines.len() - 1,
+        "the failure is told last: {lines:#?}"
+    );
     assert_eq!(lines[told].severity, Severity::Error);
     assert!(lines[told].message.contains(&failure.reason));
     if !matches!(cause, HandshakeFailure::Exited(_)) {
         let empty = position(&lines, "is empty");
-        assert!(empty < told, "the group is ended before the failure is told");
+        assert!(
+            empty < told,
+            "the group is ended before the failure is told"
+        );
     }
     assert!(
-        lines.iter().all(|line| !line.message.contains("cartridge started")),
+        lines
+            .iter()
+            .all(|line| !line.message.contains("cartridge started")),
         "the cartridge never runs"
     );
     assert_nothing_survives(&fake, None);
@@ -466,7 +517,11 @@ async fn debug_version_mismatch_names_both_versions() {
 async fn debug_garbage_is_a_bad_handshake_quoting_it() {
     let fake = Fake::debug().env("FAKE_RT_HANDSHAKE", "garbage");
     let (failure, _) = handshake_fails(fake, HandshakeFailure::BadHandshake).await;
-    assert!(failure.reason.contains("this is not json {"), "{}", failure.reason);
+    assert!(
+        failure.reason.contains("this is not json {"),
+        "{}",
+        failure.reason
+    );
 }
 
 #[tokio::test]
@@ -483,10 +538,20 @@ async fn debug_a_message_that_is_not_a_handshake_is_bad() {
 
 #[tokio::test]
 async fn debug_an_over_long_first_message_is_bad() {
-    let fake = Fake::debug().max_line(4096).env("FAKE_RT_HANDSHAKE", "long");
+    let fake = Fake::debug()
+        .max_line(4096)
+        .env("FAKE_RT_HANDSHAKE", "long");
     let (failure, _) = handshake_fails(fake, HandshakeFailure::BadHandshake).await;
-    assert!(failure.reason.contains("longer than 4096 bytes"), "{}", failure.reason);
-    assert!(failure.reason.len() < 600, "the quote is short: {}", failure.reason);
+    assert!(
+        failure.reason.contains("longer than 4096 bytes"),
+        "{}",
+        failure.reason
+    );
+    assert!(
+        failure.reason.len() < 600,
+        "the quote is short: {}",
+        failure.reason
+    );
 }
 
 #[tokio::test]
@@ -525,11 +590,7 @@ async fn debug_a_runtime_killed_before_the_handshake_is_exited_with_its_signal()
         .env("FAKE_RT_HANDSHAKE", "never-listen")
         .env("FAKE_RT_RUN_FOR", "0")
         .env("FAKE_RT_SIGNAL", "ABRT");
-    handshake_fails(
-        fake,
-        HandshakeFailure::Exited(signal(libc::SIGABRT)),
-    )
-    .await;
+    handshake_fails(fake, HandshakeFailure::Exited(signal(libc::SIGABRT))).await;
 }
 
 #[tokio::test]
@@ -538,7 +599,11 @@ async fn debug_nothing_listening_times_out() {
         .handshake_timeout(Duration::from_millis(600))
         .env("FAKE_RT_HANDSHAKE", "never-listen");
     let (failure, _) = handshake_fails(fake, HandshakeFailure::Timeout).await;
-    assert!(failure.reason.contains("nothing accepted"), "{}", failure.reason);
+    assert!(
+        failure.reason.contains("nothing accepted"),
+        "{}",
+        failure.reason
+    );
 }
 
 #[tokio::test]
@@ -547,7 +612,11 @@ async fn debug_a_silent_runtime_times_out() {
         .handshake_timeout(Duration::from_millis(600))
         .env("FAKE_RT_HANDSHAKE", "silent");
     let (failure, _) = handshake_fails(fake, HandshakeFailure::Timeout).await;
-    assert!(failure.reason.contains("no handshake"), "{}", failure.reason);
+    assert!(
+        failure.reason.contains("no handshake"),
+        "{}",
+        failure.reason
+    );
 }
 
 #[tokio::test]
@@ -623,7 +692,10 @@ fn adopted_line(lines: &[String], pids: &[(String, i32)]) {
 #[test]
 fn a_setsid_grandchild_holding_the_pipes_is_reaped_after_the_runtime_exits() {
     let (lines, pids) = run_harness("inherit", "exit");
-    assert_eq!(lines.last().map(String::as_str), Some("end=Exited(Success)"));
+    assert_eq!(
+        lines.last().map(String::as_str),
+        Some("end=Exited(Success)")
+    );
     adopted_line(&lines, &pids);
 }
 
@@ -634,4 +706,3 @@ fn a_setsid_grandchild_is_reaped_when_the_runtime_is_stopped() {
     assert_eq!(lines.last().map(String::as_str), Some("end=Stopped"));
     adopted_line(&lines, &pids);
 }
-

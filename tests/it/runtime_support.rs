@@ -259,7 +259,11 @@ pub fn assert_dead(pids: &[i32]) {
 
 /// The checks every test ends with: the runtime and everything the fake recorded are gone.
 pub fn assert_nothing_survives(fake: &Fake, runtime_pid: Option<u32>) {
-    let mut pids: Vec<i32> = fake.recorded_pids().into_iter().map(|(_, pid)| pid).collect();
+    let mut pids: Vec<i32> = fake
+        .recorded_pids()
+        .into_iter()
+        .map(|(_, pid)| pid)
+        .collect();
     pids.extend(runtime_pid.and_then(|pid| i32::try_from(pid).ok()));
     assert_dead(&pids);
 }

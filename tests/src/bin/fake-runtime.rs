@@ -231,8 +231,7 @@ fn serve_devtools() -> io::Result<Option<TcpStream>> {
             r#"{"type":"handshake","protocol_version":2,"runtime_version":"0.9.0"}"#.to_owned()
         }
         (None, "version-string") => {
-            r#"{"type":"handshake","protocol_version":"1.4","runtime_version":"0.1.4"}"#
-                .to_owned()
+            r#"{"type":"handshake","protocol_version":"1.4","runtime_version":"0.1.4"}"#.to_owned()
         }
         (None, "garbage") => "this is not json {".to_owned(),
         (None, "not-handshake") => r#"{"type":"hello","protocol_version":1}"#.to_owned(),
