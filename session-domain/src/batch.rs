@@ -343,3 +343,195 @@ impl serde::Serialize for EventRef {
         self.view().serialize(serializer)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use rstest::rstest;
+
+    use super::*;
+
+    fn meta(source: Source, stream: Option<Stream>) -> LineMeta {
+        LineMeta {
+            at: Timestamp::from_unix_nanos(1),
+            source,
+            severity: Severity::Info,
+            stream,
+            truncated: false,
+        }
+    }
+
+    fn stdout() -> LineMeta {
+        meta(Source::Runtime, Some(Stream::Stdout))
+    }
+
+    fn messages(batch: &LineBatch) -> Vec<&str> {
+        batch.iter().map(|(_, message)| message).collect()
+    }
+
+    #[rstest]
+    #[case::plain("plain line", "plain line")]
+    #[case::inner_newline("two\nlines", "two lines")]
+    #[case::trailing_newline("ends\n", "ends ")]
+    #[case::only_newlines("\n\n", "  ")]
+    #[case::carriage_return_stays("a\r\nb\r", "a\r b\r")]
+    #[case::multibyte("é\nü", "é ü")]
+    #[case::empty("", "")]
+    fn push_keeps_one_event_on_one_line(#[case] message: &str, #[case] stored: &str) {
+        let mut batch = LineBatch::new();
+        batch.push(stdout(), "before");
+        batch.push(stdout(), message);
+        batch.push(stdout(), "after");
+        assert_eq!(messages(&batch), ["before", stored, "after"]);
+        assert_eq!(batch.text_len(), "beforeafter".len() + stored.len());
+    }
+
+    #[test]
+    fn push_lossy_replaces_invalid_utf8() {
+        let mut batch = LineBatch::new();
+        batch.push_lossy(stdout(), b"ok \xff\xfe end");
+        batch.push_lossy(stdout(), "valid é".as_bytes());
+        assert_eq!(messages(&batch), ["ok \u{FFFD}\u{FFFD} end", "valid é"]);
+    }
+
+    #[test]
+    fn session_lines_have_no_stream_and_are_never_truncated() {
+        let at = Timestamp::from_unix_nanos(42);
+        let batch = LineBatch::session_line(at, Severity::Warn, "SIGKILL sent");
+        let lines: Vec<(LineMeta, &str)> = batch.iter().map(|(m, text)| (*m, text)).collect();
+        assert_eq!(
+            lines,
+            [(
+                LineMeta {
+                    at,
+                    source: Source::Session,
+                    severity: Severity::Warn,
+                    stream: None,
+                    truncated: false,
+                },
+                "SIGKILL sent"
+            )]
+        );
+    }
+
+    #[test]
+    fn append_moves_lines_with_their_offsets_and_metadata() {
+        let mut first = LineBatch::new();
+        first.push(stdout(), "one");
+        first.push(stdout(), "two\nlines");
+        let mut second = LineBatch::with_capacity(16, 2);
+        let stderr = LineMeta {
+            severity: Severity::Error,
+            truncated: true,
+            ..meta(Source::Build, Some(Stream::Stderr))
+        };
+        second.push(stderr, "three");
+        second.push(stderr, "");
+        second.push(stderr, "fouré");
+        first.append(second);
+        assert_eq!(messages(&first), ["one", "two lines", "three", "", "fouré"]);
+        assert_eq!(first.len(), 5);
+        assert_eq!(first.text_len(), 3 + 9 + 5 + 6);
+        let metas: Vec<LineMeta> = first.iter().map(|(m, _)| *m).collect();
+        assert_eq!(metas, [stdout(), stdout(), stderr, stderr, stderr]);
+
+        // Appending into an empty batch, and appending an empty one, change nothing else.
+        let mut empty = LineBatch::new();
+        assert!(empty.is_empty());
+        empty.append(first.clone());
+        empty.append(LineBatch::new());
+        assert_eq!(empty, first);
+    }
+
+    #[test]
+    fn sealed_lines_are_numbered_from_their_first_seq() {
+        let mut lines = LineBatch::new();
+        lines.push(stdout(), "a");
+        lines.push(stdout(), "b");
+        let batch = Batch::lines(7, 2, lines);
+        assert_eq!(
+            (batch.first_seq(), batch.last_seq(), batch.len()),
+            (7, 8, 2)
+        );
+        assert!(!batch.is_empty());
+        assert_eq!(batch.state_change(), None);
+        let views: Vec<(Seq, RunNumber, &str)> = batch
+            .iter()
+            .map(|view| match view {
+                EventView::Log(line) => (line.seq, line.run, line.message),
+                EventView::State(_) => (0, 0, "a state"),
+            })
+            .collect();
+        assert_eq!(views, [(7, 2, "a"), (8, 2, "b")]);
+        assert_eq!(batch.get(2), None);
+        let batch = Arc::new(batch);
+        assert!(EventRef::new(Arc::clone(&batch), 1).is_some());
+        assert!(EventRef::new(batch, 2).is_none());
+    }
+
+    #[test]
+    fn a_sealed_state_change_is_one_event() {
+        let change = StateChange {
+            at: Timestamp::EPOCH,
+            from: SessionState::Running,
+            to: SessionState::Stopped,
+            reason: Some("done".to_owned()),
+            failure: None,
+        };
+        let batch = Batch::state(12, 3, change.clone());
+        assert_eq!(
+            (batch.first_seq(), batch.last_seq(), batch.len()),
+            (12, 12, 1)
+        );
+        assert_eq!(batch.state_change(), Some(&change));
+        let Some(EventView::State(view)) = batch.get(0) else {
+            panic!("a state batch holds a state event");
+        };
+        assert_eq!(
+            (view.seq, view.run, view.from, view.to, view.reason),
+            (
+                12,
+                3,
+                SessionState::Running,
+                SessionState::Stopped,
+                Some("done")
+            )
+        );
+        assert_eq!(batch.get(1), None);
+    }
+
+    #[test]
+    fn lines_cost_64_plus_their_message_bytes() {
+        let mut lines = LineBatch::new();
+        lines.push(stdout(), "");
+        lines.push(stdout(), "0123456789");
+        lines.push(stdout(), "é");
+        let batch = Batch::lines(1, 1, lines);
+        let costs: Vec<usize> = (0..batch.len()).map(|i| batch.cost_of(i)).collect();
+        assert_eq!(costs, [64, 74, 66]);
+        assert_eq!(batch.total_cost(), 64 + 74 + 66);
+        assert_eq!(EVENT_OVERHEAD_BYTES, 64);
+    }
+
+    #[rstest]
+    #[case::no_reason(None, 64)]
+    #[case::reason(Some("SIGINT received"), 64 + 15)]
+    #[case::multibyte_reason(Some("arrêt"), 64 + 6)]
+    fn a_state_change_costs_64_plus_its_reason(
+        #[case] reason: Option<&str>,
+        #[case] expected: usize,
+    ) {
+        let batch = Batch::state(
+            1,
+            1,
+            StateChange {
+                at: Timestamp::EPOCH,
+                from: SessionState::Stopping,
+                to: SessionState::Stopped,
+                reason: reason.map(str::to_owned),
+                failure: None,
+            },
+        );
+        assert_eq!(batch.cost_of(0), expected);
+        assert_eq!(batch.total_cost(), expected);
+    }
+}

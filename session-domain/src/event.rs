@@ -237,3 +237,272 @@ impl Serialize for EventView<'_> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use rstest::rstest;
+
+    use super::*;
+    use crate::{Batch, EventRef, LineBatch, LineMeta, Signal, StateChange};
+
+    /// 2026-04-06T10:00:00Z.
+    const TEN_O_CLOCK: i64 = 1_775_469_600_000_000_000;
+
+    fn at_millis(millis: i64) -> Timestamp {
+        Timestamp::from_unix_nanos(TEN_O_CLOCK + millis * 1_000_000)
+    }
+
+    fn log(
+        seq: Seq,
+        millis: i64,
+        source: Source,
+        severity: Severity,
+        stream: Option<Stream>,
+        message: &str,
+    ) -> Event {
+        Event::Log(LogEvent {
+            seq,
+            run: 1,
+            at: at_millis(millis),
+            source,
+            severity,
+            stream,
+            message: message.to_owned(),
+            truncated: false,
+        })
+    }
+
+    fn state(
+        seq: Seq,
+        from: SessionState,
+        to: SessionState,
+        reason: Option<&str>,
+        failure: Option<Failure>,
+    ) -> Event {
+        Event::State(StateEvent {
+            seq,
+            run: 1,
+            at: at_millis(5_000),
+            from,
+            to,
+            reason: reason.map(str::to_owned),
+            failure,
+        })
+    }
+
+    fn segv() -> Failure {
+        Failure::Running(crate::AbnormalExit::Signal(
+            Signal::from_number(11).expect("11 is a signal"),
+        ))
+    }
+
+    fn truncated_line() -> Event {
+        Event::Log(LogEvent {
+            seq: 9,
+            run: 2,
+            at: at_millis(140),
+            source: Source::Runtime,
+            severity: Severity::Info,
+            stream: Some(Stream::Stdout),
+            message: "xxxx".to_owned(),
+            truncated: true,
+        })
+    }
+
+    /// The same event, sealed in a batch the way the log stores it.
+    fn sealed(event: &Event) -> EventRef {
+        let batch = match event {
+            Event::Log(log) => {
+                let mut lines = LineBatch::new();
+                lines.push(
+                    LineMeta {
+                        at: log.at,
+                        source: log.source,
+                        severity: log.severity,
+                        stream: log.stream,
+                        truncated: log.truncated,
+                    },
+                    &log.message,
+                );
+                Batch::lines(log.seq, log.run, lines)
+            }
+            Event::State(state) => Batch::state(
+                state.seq,
+                state.run,
+                StateChange {
+                    at: state.at,
+                    from: state.from,
+                    to: state.to,
+                    reason: state.reason.clone(),
+                    failure: state.failure,
+                },
+            ),
+        };
+        EventRef::new(Arc::new(batch), 0).expect("a sealed batch holds its event")
+    }
+
+    /// The brief's example lines (section 4) and the optional fields' edge cases, byte for byte.
+    #[rstest]
+    #[case::log_with_stream(
+        log(7, 120, Source::Build, Severity::Warn, Some(Stream::Stderr), "warning: unused import"),
+        r#"{"kind":"log","seq":7,"run":1,"at":"2026-04-06T10:00:00.120000000Z","source":"build","severity":"warn","stream":"stderr","message":"warning: unused import"}"#
+    )]
+    #[case::session_log_without_stream(
+        log(8, 130, Source::Session, Severity::Info, None, "build finished: exit 0 in 1.21 s"),
+        r#"{"kind":"log","seq":8,"run":1,"at":"2026-04-06T10:00:00.130000000Z","source":"session","severity":"info","message":"build finished: exit 0 in 1.21 s"}"#
+    )]
+    #[case::runtime_failed_with_failure(
+        state(42, SessionState::Running, SessionState::RuntimeFailed, Some("runtime killed by SIGSEGV"), Some(segv())),
+        r#"{"kind":"state","seq":42,"run":1,"at":"2026-04-06T10:00:05.000000000Z","from":"running","to":"runtime_failed","reason":"runtime killed by SIGSEGV","failure":{"stage":"running","signal":"SIGSEGV"}}"#
+    )]
+    #[case::truncated_last(
+        truncated_line(),
+        r#"{"kind":"log","seq":9,"run":2,"at":"2026-04-06T10:00:00.140000000Z","source":"runtime","severity":"info","stream":"stdout","message":"xxxx","truncated":true}"#
+    )]
+    #[case::state_without_reason(
+        state(3, SessionState::Connecting, SessionState::Running, None, None),
+        r#"{"kind":"state","seq":3,"run":1,"at":"2026-04-06T10:00:05.000000000Z","from":"connecting","to":"running"}"#
+    )]
+    #[case::state_with_reason_only(
+        state(4, SessionState::Running, SessionState::Stopping, Some("SIGINT received"), None),
+        r#"{"kind":"state","seq":4,"run":1,"at":"2026-04-06T10:00:05.000000000Z","from":"running","to":"stopping","reason":"SIGINT received"}"#
+    )]
+    #[case::devtools_message_escaped(
+        log(10, 0, Source::Runtime, Severity::Debug, Some(Stream::Devtools), "{\"a\":\"\u{1b}[1m\"}\t"),
+        r#"{"kind":"log","seq":10,"run":1,"at":"2026-04-06T10:00:00.000000000Z","source":"runtime","severity":"debug","stream":"devtools","message":"{\"a\":\"\u001b[1m\"}\t"}"#
+    )]
+    #[case::pack_validation_source(
+        log(11, 1, Source::PackValidation, Severity::Error, Some(Stream::Stdout), "bad"),
+        r#"{"kind":"log","seq":11,"run":1,"at":"2026-04-06T10:00:00.001000000Z","source":"pack-validation","severity":"error","stream":"stdout","message":"bad"}"#
+    )]
+    fn canonical_json(#[case] event: Event, #[case] json: &str) {
+        let owned = serde_json::to_string(&event).expect("an event serialises");
+        assert_eq!(owned, json);
+        // Every writer serialises the batch-held form: it must be the very same bytes.
+        let held = sealed(&event);
+        assert_eq!(
+            serde_json::to_string(&held).expect("an event ref serialises"),
+            json
+        );
+        assert_eq!(
+            serde_json::to_string(&held.view()).expect("a view serialises"),
+            json
+        );
+        assert_eq!(held.view(), event.view());
+        assert_eq!(held.seq(), event.seq());
+        // Round trip: the canonical bytes parse back into the same owned event.
+        let parsed: Event = serde_json::from_str(json).expect("canonical JSON parses");
+        assert_eq!(parsed, event);
+        assert_eq!(held.view().to_owned_event(), event);
+    }
+
+    #[test]
+    fn events_of_a_multi_line_batch_serialise_like_their_owned_copies() {
+        let mut lines = LineBatch::new();
+        let meta = |stream, severity| LineMeta {
+            at: at_millis(1),
+            source: Source::Pack,
+            severity,
+            stream: Some(stream),
+            truncated: false,
+        };
+        lines.push(meta(Stream::Stdout, Severity::Info), "packing");
+        lines.push(meta(Stream::Stderr, Severity::Warn), "");
+        lines.push(meta(Stream::Stdout, Severity::Error), "é \"quoted\"");
+        let batch = Arc::new(Batch::lines(20, 3, lines));
+        let seqs: Vec<Seq> = batch.iter().map(|view| view.seq()).collect();
+        assert_eq!(seqs, [20, 21, 22]);
+        for index in 0..batch.len() {
+            let held = EventRef::new(Arc::clone(&batch), index).expect("inside the batch");
+            let owned = held.view().to_owned_event();
+            assert_eq!(owned.seq(), 20 + index as Seq);
+            assert_eq!(held.view().run(), 3);
+            assert_eq!(held.view().at(), at_millis(1));
+            let bytes = serde_json::to_string(&held).expect("an event ref serialises");
+            assert_eq!(
+                bytes,
+                serde_json::to_string(&owned).expect("an event serialises")
+            );
+            assert_eq!(
+                serde_json::from_str::<Event>(&bytes).expect("parses back"),
+                owned
+            );
+        }
+    }
+
+    #[rstest]
+    #[case::every_state_change_field(state(
+        1,
+        SessionState::Preparing,
+        SessionState::PrepareFailed,
+        Some("build exited with code 2"),
+        Some(Failure::Step {
+            step: crate::Step::Build,
+            cause: crate::StepFailure::Exit(crate::AbnormalExit::Code(
+                std::num::NonZeroI32::new(2).expect("not zero"),
+            )),
+        }),
+    ))]
+    #[case::prepared(state(2, SessionState::Preparing, SessionState::Prepared, None, None))]
+    #[case::unicode_message(log(3, -1, Source::Manifest, Severity::Trace, None, "ünïcødé \u{FFFD}"))]
+    #[case::truncated(truncated_line())]
+    fn owned_events_round_trip(#[case] event: Event) {
+        let json = serde_json::to_string(&event).expect("an event serialises");
+        let parsed: Event = serde_json::from_str(&json).expect("its own JSON parses");
+        assert_eq!(parsed, event);
+        assert_eq!(
+            serde_json::to_string(&parsed).expect("serialises again"),
+            json
+        );
+    }
+
+    #[test]
+    fn optional_fields_are_absent_never_null() {
+        let json = serde_json::to_value(state(
+            1,
+            SessionState::Idle,
+            SessionState::Preparing,
+            None,
+            None,
+        ))
+        .expect("an event serialises");
+        let object = json.as_object().expect("an event is an object");
+        assert!(!object.contains_key("reason"));
+        assert!(!object.contains_key("failure"));
+        assert!(object.values().all(|value| !value.is_null()));
+
+        let json = serde_json::to_value(log(1, 0, Source::Session, Severity::Info, None, "hi"))
+            .expect("an event serialises");
+        let object = json.as_object().expect("an event is an object");
+        assert!(!object.contains_key("stream"));
+        assert!(!object.contains_key("truncated"));
+    }
+
+    #[rstest]
+    #[case::unknown_kind(
+        r#"{"kind":"note","seq":1,"run":1,"at":"2026-04-06T10:00:00.000000000Z","message":"x"}"#
+    )]
+    #[case::unknown_log_field(
+        r#"{"kind":"log","seq":1,"run":1,"at":"2026-04-06T10:00:00.000000000Z","source":"build","severity":"info","message":"x","colour":true}"#
+    )]
+    #[case::unknown_source(
+        r#"{"kind":"log","seq":1,"run":1,"at":"2026-04-06T10:00:00.000000000Z","source":"linker","severity":"info","message":"x"}"#
+    )]
+    #[case::unknown_state(
+        r#"{"kind":"state","seq":1,"run":1,"at":"2026-04-06T10:00:00.000000000Z","from":"idle","to":"paused"}"#
+    )]
+    #[case::local_time(
+        r#"{"kind":"state","seq":1,"run":1,"at":"2026-04-06T10:00:00+02:00","from":"idle","to":"preparing"}"#
+    )]
+    #[case::malformed_failure(
+        r#"{"kind":"state","seq":1,"run":1,"at":"2026-04-06T10:00:00.000000000Z","from":"running","to":"runtime_failed","failure":{"stage":"running","exit_code":0}}"#
+    )]
+    #[case::missing_message(
+        r#"{"kind":"log","seq":1,"run":1,"at":"2026-04-06T10:00:00.000000000Z","source":"build","severity":"info"}"#
+    )]
+    fn malformed_events_are_rejected(#[case] json: &str) {
+        assert!(serde_json::from_str::<Event>(json).is_err(), "{json}");
+    }
+}

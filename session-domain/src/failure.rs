@@ -147,7 +147,14 @@ impl Failure {
                 let step = Step::ORDER
                     .into_iter()
                     .find(|known| known.as_str() == step)
-                    .ok_or_else(|| format!("unknown failure stage {step:?}"))?;
+                    .ok_or_else(|| match step {
+                        // A known stage that reached here has the wrong cause or exit for it.
+                        "manifest" | "spawn" | "handshake" | "running" => format!(
+                            "a {step:?} failure cannot have cause {cause:?} with {}",
+                            describe_exit(exit)
+                        ),
+                        _ => format!("unknown failure stage {step:?}"),
+                    })?;
                 let cause = match (cause, exit) {
                     (Some("spawn"), None) => StepFailure::Spawn,
                     (None, Some(exit)) => StepFailure::Exit(exit),
@@ -161,6 +168,14 @@ impl Failure {
             }
         };
         Ok(failure)
+    }
+}
+
+fn describe_exit(exit: Option<AbnormalExit>) -> String {
+    match exit {
+        None => "no exit_code or signal".to_owned(),
+        Some(AbnormalExit::Code(code)) => format!("exit_code {code}"),
+        Some(AbnormalExit::Signal(signal)) => format!("signal {signal}"),
     }
 }
 
@@ -223,5 +238,160 @@ impl<'de> Deserialize<'de> for Failure {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let repr = FailureRepr::deserialize(deserializer)?;
         Self::from_repr(&repr).map_err(serde::de::Error::custom)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::num::NonZeroI32;
+
+    use rstest::rstest;
+
+    use super::*;
+
+    fn code(code: i32) -> AbnormalExit {
+        AbnormalExit::Code(NonZeroI32::new(code).expect("a test exit code is never 0"))
+    }
+
+    fn signal(number: i32) -> AbnormalExit {
+        AbnormalExit::Signal(Signal::from_number(number).expect("a test signal is never 0"))
+    }
+
+    fn step(step: Step, cause: StepFailure) -> Failure {
+        Failure::Step { step, cause }
+    }
+
+    /// Every row of the brief's failure table (section 4), both ways.
+    #[rstest]
+    #[case::step_spawn(
+        step(Step::Build, StepFailure::Spawn),
+        r#"{"stage":"build","cause":"spawn"}"#
+    )]
+    #[case::validation_spawn(
+        step(Step::PackValidation, StepFailure::Spawn),
+        r#"{"stage":"pack-validation","cause":"spawn"}"#
+    )]
+    #[case::step_exit_code(
+        step(Step::Pack, StepFailure::Exit(code(2))),
+        r#"{"stage":"pack","exit_code":2}"#
+    )]
+    #[case::step_negative_code(
+        step(Step::Build, StepFailure::Exit(code(-1))),
+        r#"{"stage":"build","exit_code":-1}"#
+    )]
+    #[case::step_signal(
+        step(Step::PackValidation, StepFailure::Exit(signal(9))),
+        r#"{"stage":"pack-validation","signal":"SIGKILL"}"#
+    )]
+    #[case::manifest(Failure::Manifest, r#"{"stage":"manifest"}"#)]
+    #[case::runtime_spawn(Failure::RuntimeSpawn, r#"{"stage":"spawn"}"#)]
+    #[case::handshake_exited_code(
+        Failure::Handshake(HandshakeFailure::Exited(Termination::Abnormal(code(3)))),
+        r#"{"stage":"handshake","cause":"exited","exit_code":3}"#
+    )]
+    #[case::handshake_exited_signal(
+        Failure::Handshake(HandshakeFailure::Exited(Termination::Abnormal(signal(6)))),
+        r#"{"stage":"handshake","cause":"exited","signal":"SIGABRT"}"#
+    )]
+    #[case::handshake_exited_zero(
+        Failure::Handshake(HandshakeFailure::Exited(Termination::Success)),
+        r#"{"stage":"handshake","cause":"exited"}"#
+    )]
+    #[case::handshake_timeout(
+        Failure::Handshake(HandshakeFailure::Timeout),
+        r#"{"stage":"handshake","cause":"timeout"}"#
+    )]
+    #[case::handshake_closed(
+        Failure::Handshake(HandshakeFailure::Closed),
+        r#"{"stage":"handshake","cause":"closed"}"#
+    )]
+    #[case::bad_handshake(
+        Failure::Handshake(HandshakeFailure::BadHandshake),
+        r#"{"stage":"handshake","cause":"bad_handshake"}"#
+    )]
+    #[case::version_mismatch(
+        Failure::Handshake(HandshakeFailure::VersionMismatch),
+        r#"{"stage":"handshake","cause":"version_mismatch"}"#
+    )]
+    #[case::running_signal(
+        Failure::Running(signal(11)),
+        r#"{"stage":"running","signal":"SIGSEGV"}"#
+    )]
+    #[case::running_unnamed_signal(
+        Failure::Running(signal(40)),
+        r#"{"stage":"running","signal":"SIG40"}"#
+    )]
+    #[case::running_code(Failure::Running(code(101)), r#"{"stage":"running","exit_code":101}"#)]
+    fn failure_objects_are_canonical(#[case] failure: Failure, #[case] json: &str) {
+        assert_eq!(
+            serde_json::to_string(&failure).expect("a failure serialises"),
+            json
+        );
+        let parsed: Failure = serde_json::from_str(json).expect("a canonical failure parses");
+        assert_eq!(parsed, failure);
+    }
+
+    #[rstest]
+    #[case::exit_code_zero(r#"{"stage":"pack","exit_code":0}"#, "never 0")]
+    #[case::running_exit_code_zero(r#"{"stage":"running","exit_code":0}"#, "never 0")]
+    #[case::handshake_exit_code_zero(
+        r#"{"stage":"handshake","cause":"exited","exit_code":0}"#,
+        "never 0"
+    )]
+    #[case::code_and_signal(r#"{"stage":"running","exit_code":1,"signal":"SIGKILL"}"#, "not both")]
+    #[case::step_code_and_signal(
+        r#"{"stage":"build","exit_code":1,"signal":"SIGKILL"}"#,
+        "not both"
+    )]
+    #[case::unknown_stage(r#"{"stage":"deploy"}"#, "unknown failure stage")]
+    #[case::unknown_stage_with_exit(r#"{"stage":"deploy","exit_code":1}"#, "unknown failure stage")]
+    #[case::running_without_exit(r#"{"stage":"running"}"#, "cannot have")]
+    #[case::step_without_cause_or_exit(r#"{"stage":"build"}"#, "either cause")]
+    #[case::step_spawn_and_exit(
+        r#"{"stage":"build","cause":"spawn","exit_code":1}"#,
+        "either cause"
+    )]
+    #[case::step_unknown_cause(r#"{"stage":"pack","cause":"timeout"}"#, "either cause")]
+    #[case::handshake_without_cause(r#"{"stage":"handshake"}"#, "cannot have")]
+    #[case::handshake_unknown_cause(r#"{"stage":"handshake","cause":"refused"}"#, "cannot have")]
+    #[case::handshake_timeout_with_code(
+        r#"{"stage":"handshake","cause":"timeout","exit_code":1}"#,
+        "cannot have"
+    )]
+    #[case::manifest_with_cause(r#"{"stage":"manifest","cause":"spawn"}"#, "cannot have")]
+    #[case::spawn_with_code(r#"{"stage":"spawn","exit_code":1}"#, "cannot have")]
+    #[case::unknown_signal_name(r#"{"stage":"running","signal":"SIGNOPE"}"#, "signal name")]
+    #[case::signal_zero(r#"{"stage":"running","signal":"SIG0"}"#, "signal name")]
+    #[case::signal_as_number(r#"{"stage":"running","signal":11}"#, "invalid type")]
+    #[case::unknown_field(r#"{"stage":"manifest","detail":"disk full"}"#, "unknown field")]
+    #[case::missing_stage(r#"{"cause":"spawn"}"#, "missing field")]
+    #[case::running_with_null_exit_code(r#"{"stage":"running","exit_code":null}"#, "cannot have")]
+    fn malformed_failure_objects_are_rejected(#[case] json: &str, #[case] says: &str) {
+        let error = serde_json::from_str::<Failure>(json)
+            .expect_err("a malformed failure object must not parse");
+        assert!(
+            error.to_string().contains(says),
+            "{json}: {error} does not say {says:?}"
+        );
+    }
+
+    #[test]
+    fn only_step_and_manifest_failures_belong_to_preparation() {
+        assert!(step(Step::Build, StepFailure::Spawn).is_preparation());
+        assert!(Failure::Manifest.is_preparation());
+        assert!(!Failure::RuntimeSpawn.is_preparation());
+        assert!(!Failure::Handshake(HandshakeFailure::Timeout).is_preparation());
+        assert!(!Failure::Running(code(1)).is_preparation());
+    }
+
+    #[rstest]
+    #[case(step(Step::Build, StepFailure::Spawn), "build could not be started")]
+    #[case(step(Step::Pack, StepFailure::Exit(code(2))), "pack failed (exit 2)")]
+    #[case(
+        Failure::Running(signal(11)),
+        "the runtime ended abnormally (killed by SIGSEGV)"
+    )]
+    fn failures_read_as_sentences(#[case] failure: Failure, #[case] text: &str) {
+        assert_eq!(failure.to_string(), text);
     }
 }

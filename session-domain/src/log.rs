@@ -162,12 +162,14 @@ impl EventLog {
     /// beyond [`last_seq`](Self::last_seq) returns nothing.
     pub fn read_after(&self, after: Seq, max: usize) -> ReadAfter {
         let oldest = self.oldest_held_seq();
+        // `saturating_add`: any `after` is valid, `Seq::MAX` included ("live events only").
+        let next = after.saturating_add(1);
         let (missed, start) = if after == 0 {
             (0, oldest)
-        } else if after + 1 < oldest {
-            (oldest - after - 1, oldest)
+        } else if next < oldest {
+            (oldest - next, oldest)
         } else {
-            (0, after + 1)
+            (0, next)
         };
         let mut events = Vec::new();
         if start > self.last_seq() || max == 0 {
@@ -189,5 +191,342 @@ impl EventLog {
             }
         }
         ReadAfter { missed, events }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use rstest::rstest;
+
+    use super::*;
+    use crate::{
+        EVENT_OVERHEAD_BYTES, EventView, LineMeta, SessionState, Severity, Source, Stream,
+        Timestamp,
+    };
+
+    fn limits(max_events: usize, max_bytes: usize) -> LogLimits {
+        LogLimits {
+            max_events: NonZeroUsize::new(max_events).expect("a test limit is not zero"),
+            max_bytes: NonZeroUsize::new(max_bytes).expect("a test limit is not zero"),
+        }
+    }
+
+    fn unbounded() -> LogLimits {
+        limits(usize::MAX, usize::MAX)
+    }
+
+    fn lines(messages: &[&str]) -> LineBatch {
+        let mut batch = LineBatch::new();
+        for message in messages {
+            batch.push(
+                LineMeta {
+                    at: Timestamp::EPOCH,
+                    source: Source::Runtime,
+                    severity: Severity::Info,
+                    stream: Some(Stream::Stdout),
+                    truncated: false,
+                },
+                message,
+            );
+        }
+        batch
+    }
+
+    /// `count` lines of `len` bytes each.
+    fn sized_lines(count: usize, len: usize) -> LineBatch {
+        let message = "x".repeat(len);
+        lines(&vec![message.as_str(); count])
+    }
+
+    fn change(reason: Option<&str>) -> StateChange {
+        StateChange {
+            at: Timestamp::EPOCH,
+            from: SessionState::Running,
+            to: SessionState::Stopping,
+            reason: reason.map(str::to_owned),
+            failure: None,
+        }
+    }
+
+    fn seqs(read: &ReadAfter) -> Vec<Seq> {
+        read.events.iter().map(EventRef::seq).collect()
+    }
+
+    fn held_seqs(log: &EventLog) -> Vec<Seq> {
+        seqs(&log.read_after(0, usize::MAX))
+    }
+
+    /// The cost the brief charges for events of this many message bytes.
+    fn cost(message_lens: &[usize]) -> usize {
+        message_lens
+            .iter()
+            .map(|len| EVENT_OVERHEAD_BYTES + len)
+            .sum()
+    }
+
+    #[test]
+    fn seq_is_gapless_from_one_across_batches_and_state_changes() {
+        let mut log = EventLog::new(unbounded());
+        assert_eq!(log.last_seq(), 0);
+        assert_eq!(log.oldest_held_seq(), 1);
+
+        let first = log
+            .append_lines(1, lines(&["a", "b", "c"]))
+            .expect("a batch with lines is stored");
+        assert_eq!((first.first_seq(), first.last_seq()), (1, 3));
+        let state = log.append_state(1, change(Some("stop")));
+        assert_eq!((state.first_seq(), state.last_seq()), (4, 4));
+        assert_eq!(log.append_lines(1, LineBatch::new()), None);
+        let second = log
+            .append_lines(2, lines(&["d", "e"]))
+            .expect("a batch with lines is stored");
+        assert_eq!((second.first_seq(), second.last_seq()), (5, 6));
+        assert_eq!(second.run(), 2);
+
+        assert_eq!(log.last_seq(), 6);
+        assert_eq!(log.oldest_held_seq(), 1);
+        assert_eq!(log.held_events(), 6);
+        assert_eq!(held_seqs(&log), [1, 2, 3, 4, 5, 6]);
+        let kinds: Vec<bool> = log
+            .read_after(0, usize::MAX)
+            .events
+            .iter()
+            .map(|event| matches!(event.view(), EventView::State(_)))
+            .collect();
+        assert_eq!(kinds, [false, false, false, true, false, false]);
+        let messages: Vec<String> = log
+            .read_after(0, usize::MAX)
+            .events
+            .iter()
+            .filter_map(|event| match event.view() {
+                EventView::Log(line) => Some(line.message.to_owned()),
+                EventView::State(_) => None,
+            })
+            .collect();
+        assert_eq!(messages, ["a", "b", "c", "d", "e"]);
+    }
+
+    #[test]
+    fn evicts_the_oldest_events_by_count_even_inside_a_batch() {
+        let mut log = EventLog::new(limits(5, usize::MAX));
+        log.append_lines(1, lines(&["1", "2", "3"]));
+        log.append_lines(1, lines(&["4", "5", "6", "7"]));
+        // Two of the first batch's three events go; the batch stays for its third.
+        assert_eq!(held_seqs(&log), [3, 4, 5, 6, 7]);
+        assert_eq!(log.oldest_held_seq(), 3);
+        assert_eq!(log.evicted_total(), 2);
+        assert_eq!(log.held_events(), 5);
+        assert_eq!(log.held_bytes(), cost(&[1; 5]));
+
+        log.append_state(1, change(None));
+        assert_eq!(held_seqs(&log), [4, 5, 6, 7, 8]);
+        assert_eq!(log.evicted_total(), 3);
+        assert_eq!(log.held_bytes(), cost(&[1; 4]) + EVENT_OVERHEAD_BYTES);
+
+        // A batch bigger than the whole window keeps only its newest events.
+        log.append_lines(1, lines(&["9", "10", "11", "12", "13", "14", "15"]));
+        assert_eq!(held_seqs(&log), [11, 12, 13, 14, 15]);
+        assert_eq!(log.evicted_total(), 10);
+        assert_eq!(log.held_bytes(), cost(&[2; 5]));
+        assert_eq!(log.last_seq(), 15);
+    }
+
+    #[test]
+    fn evicts_by_bytes_counting_64_plus_the_message() {
+        // Room for exactly three 10-byte lines.
+        let mut log = EventLog::new(limits(usize::MAX, cost(&[10; 3])));
+        log.append_lines(1, sized_lines(2, 10));
+        assert_eq!(log.held_bytes(), 148);
+        log.append_lines(1, sized_lines(2, 10));
+        // Partial eviction: one event of the first batch goes, its second stays.
+        assert_eq!(held_seqs(&log), [2, 3, 4]);
+        assert_eq!(log.held_bytes(), 222);
+        assert_eq!(log.evicted_total(), 1);
+
+        // A state event costs 64 plus its reason: 10 bytes of reason evict one more line.
+        log.append_state(1, change(Some("0123456789")));
+        assert_eq!(held_seqs(&log), [3, 4, 5]);
+        assert_eq!(log.held_bytes(), 222);
+        // Without a reason it costs 64, which still needs one 74-byte line gone.
+        log.append_state(1, change(None));
+        assert_eq!(held_seqs(&log), [4, 5, 6]);
+        assert_eq!(log.held_bytes(), 74 + 74 + 64);
+        assert_eq!(log.evicted_total(), 3);
+    }
+
+    #[test]
+    fn a_big_line_evicts_as_few_old_events_as_needed() {
+        let mut log = EventLog::new(limits(usize::MAX, 300));
+        log.append_lines(1, sized_lines(2, 10));
+        log.append_lines(1, sized_lines(2, 10));
+        assert_eq!(log.held_bytes(), 296);
+        // 100 more bytes: 396 - 300 = 96 over, so two 74-byte events go (one is not enough),
+        // not the whole 148-byte batch's worth plus more.
+        log.append_lines(1, sized_lines(1, 36));
+        assert_eq!(held_seqs(&log), [3, 4, 5]);
+        assert_eq!(log.held_bytes(), 248);
+        assert_eq!(log.evicted_total(), 2);
+
+        // Over by a whole batch or more: the front batch goes at once, then one more event.
+        log.append_lines(1, sized_lines(1, 200));
+        // 248 + 264 = 512: batch [3, 4] (148) goes -> 364, then 5 (100) -> 264.
+        assert_eq!(held_seqs(&log), [6]);
+        assert_eq!(log.held_bytes(), 264);
+        assert_eq!(log.evicted_total(), 5);
+    }
+
+    #[test]
+    fn a_single_batch_larger_than_the_byte_budget_keeps_its_newest_events() {
+        let mut log = EventLog::new(limits(usize::MAX, 200));
+        log.append_lines(1, sized_lines(5, 10));
+        // 5 * 74 = 370; keeping 2 (148) is the most that fits.
+        assert_eq!(held_seqs(&log), [4, 5]);
+        assert_eq!(log.held_bytes(), 148);
+        assert_eq!(log.evicted_total(), 3);
+        assert_eq!(log.oldest_held_seq(), 4);
+        assert_eq!(log.last_seq(), 5);
+    }
+
+    #[test]
+    fn an_event_larger_than_the_budget_is_counted_then_evicted() {
+        let mut log = EventLog::new(limits(usize::MAX, 100));
+        log.append_lines(1, sized_lines(1, 50));
+        assert_eq!(log.held_events(), 0);
+        assert_eq!(log.held_bytes(), 0);
+        assert_eq!(log.evicted_total(), 1);
+        assert_eq!(log.last_seq(), 1);
+        assert_eq!(log.oldest_held_seq(), 2);
+        assert_eq!(log.read_after(0, usize::MAX), ReadAfter::default());
+        assert_eq!(
+            log.read_after(1, usize::MAX),
+            ReadAfter::default(),
+            "after == last_seq is live only"
+        );
+
+        log.append_lines(1, sized_lines(1, 10));
+        assert_eq!(held_seqs(&log), [2]);
+        assert_eq!(log.oldest_held_seq(), 2);
+        let read = log.read_after(0, usize::MAX);
+        assert_eq!((read.missed, seqs(&read)), (0, vec![2]));
+    }
+
+    #[test]
+    fn both_bounds_hold_after_every_append() {
+        let mut log = EventLog::new(limits(7, 700));
+        let mut appended = 0_u64;
+        for round in 0..50_usize {
+            if round % 5 == 4 {
+                log.append_state(1, change(Some(&"r".repeat(round))));
+                appended += 1;
+            } else {
+                let count = round % 4 + 1;
+                log.append_lines(1, sized_lines(count, round * 3 % 40));
+                appended += count as u64;
+            }
+            assert!(log.held_events() <= 7);
+            assert!(log.held_bytes() <= 700);
+            let held = held_seqs(&log);
+            assert_eq!(held.len(), log.held_events());
+            assert_eq!(log.evicted_total() + held.len() as u64, appended);
+            assert_eq!(log.last_seq(), appended);
+            let expected: Vec<Seq> = (log.oldest_held_seq()..=log.last_seq()).collect();
+            assert_eq!(held, expected);
+            let bytes: usize = log
+                .read_after(0, usize::MAX)
+                .events
+                .iter()
+                .map(|event| {
+                    let index = usize::try_from(event.seq() - event.batch().first_seq())
+                        .expect("an index fits");
+                    event.batch().cost_of(index)
+                })
+                .sum();
+            assert_eq!(bytes, log.held_bytes());
+        }
+    }
+
+    /// Ten events (batches of 3, 1 state, 4, 2) in a window of five: 6..=10 are held.
+    fn windowed_log() -> EventLog {
+        let mut log = EventLog::new(limits(5, usize::MAX));
+        log.append_lines(1, lines(&["1", "2", "3"]));
+        log.append_state(1, change(None));
+        log.append_lines(1, lines(&["5", "6", "7", "8"]));
+        log.append_lines(1, lines(&["9", "10"]));
+        log
+    }
+
+    #[rstest]
+    #[case::from_oldest(0, usize::MAX, 0, &[6, 7, 8, 9, 10])]
+    #[case::far_before_the_window(1, usize::MAX, 4, &[6, 7, 8, 9, 10])]
+    #[case::just_before_the_window(4, usize::MAX, 1, &[6, 7, 8, 9, 10])]
+    #[case::right_before_the_oldest(5, usize::MAX, 0, &[6, 7, 8, 9, 10])]
+    #[case::at_the_oldest(6, usize::MAX, 0, &[7, 8, 9, 10])]
+    #[case::inside_a_batch(7, usize::MAX, 0, &[8, 9, 10])]
+    #[case::at_a_batch_end(8, usize::MAX, 0, &[9, 10])]
+    #[case::one_before_the_last(9, usize::MAX, 0, &[10])]
+    #[case::at_the_last(10, usize::MAX, 0, &[])]
+    #[case::after_the_last(11, usize::MAX, 0, &[])]
+    #[case::far_after_the_last(Seq::MAX, usize::MAX, 0, &[])]
+    #[case::from_oldest_chunked(0, 2, 0, &[6, 7])]
+    #[case::missed_and_chunked(1, 2, 4, &[6, 7])]
+    #[case::chunk_across_batches(7, 2, 0, &[8, 9])]
+    #[case::chunk_bigger_than_what_is_left(8, 3, 0, &[9, 10])]
+    #[case::max_zero_inside(7, 0, 0, &[])]
+    #[case::max_zero_still_reports_a_miss(3, 0, 2, &[])]
+    fn read_after(
+        #[case] after: Seq,
+        #[case] max: usize,
+        #[case] missed: u64,
+        #[case] expected: &[Seq],
+    ) {
+        let log = windowed_log();
+        assert_eq!((log.oldest_held_seq(), log.last_seq()), (6, 10));
+        let read = log.read_after(after, max);
+        assert_eq!(read.missed, missed, "missed after {after}");
+        assert_eq!(seqs(&read), expected, "events after {after}");
+        for event in &read.events {
+            if let EventView::Log(line) = event.view() {
+                assert_eq!(line.message, event.seq().to_string());
+            }
+        }
+    }
+
+    #[test]
+    fn reading_in_chunks_sees_every_held_event_once() {
+        let log = windowed_log();
+        for max in 1..=6 {
+            let mut after = 1;
+            let mut seen = Vec::new();
+            let mut missed = 0;
+            loop {
+                let read = log.read_after(after, max);
+                missed += read.missed;
+                let Some(last) = read.events.last() else {
+                    break;
+                };
+                assert!(read.events.len() <= max);
+                after = last.seq();
+                seen.extend(seqs(&read));
+            }
+            assert_eq!(missed, 4, "chunks of {max}");
+            assert_eq!(seen, [6, 7, 8, 9, 10], "chunks of {max}");
+        }
+    }
+
+    #[test]
+    fn an_empty_log_reads_nothing_and_misses_nothing() {
+        let log = EventLog::new(LogLimits::default());
+        for after in [0, 1, 5, Seq::MAX] {
+            assert_eq!(log.read_after(after, 10), ReadAfter::default());
+        }
+        assert_eq!(log.evicted_total(), 0);
+    }
+
+    #[test]
+    fn default_limits_are_the_configured_defaults() {
+        let defaults = LogLimits::default();
+        assert_eq!(defaults.max_events.get(), 100_000);
+        assert_eq!(defaults.max_bytes.get(), 16 * 1024 * 1024);
+        assert_eq!(EventLog::new(defaults).limits(), defaults);
     }
 }

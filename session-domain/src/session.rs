@@ -136,7 +136,7 @@ pub struct Snapshot {
     pub evicted_total: u64,
     /// The running runtime, while there is one.
     pub runtime: Option<RuntimeInfo>,
-    /// The failure that ended the last failed run, if the last run failed.
+    /// The failure that ended the last run, if it failed; `None` again once a new run starts.
     pub last_failure: Option<Failure>,
 }
 
@@ -259,6 +259,8 @@ impl Session {
                 self.run += 1;
                 self.goal = goal;
                 self.runtime = None;
+                // The snapshot's failure is the current run's: a new run has none yet.
+                self.last_failure = None;
                 self.stop_reason = None;
                 self.while_stopping.clear();
                 self.run_first_seq = self.log.last_seq() + 1;
@@ -393,5 +395,739 @@ fn input_kind(input: &Input) -> InputKind {
             InputKind::RuntimeExitedAbnormally
         }
         Input::RuntimeEnded(RuntimeEnd::Stopped) => InputKind::RuntimeStopped,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::num::{NonZeroI32, NonZeroUsize};
+
+    use rstest::rstest;
+
+    use super::*;
+    use crate::{
+        Event, EventView, HandshakeFailure, LineMeta, LogEvent, Signal, Source, StateEvent, Step,
+        StepFailure, Stream,
+    };
+
+    use SessionState as S;
+
+    fn at(second: i64) -> Timestamp {
+        Timestamp::from_unix_nanos(1_775_469_600_000_000_000 + second * 1_000_000_000)
+    }
+
+    fn session() -> Session {
+        Session::new(LogLimits::default())
+    }
+
+    fn code(code: i32) -> AbnormalExit {
+        AbnormalExit::Code(NonZeroI32::new(code).expect("a test exit code is never 0"))
+    }
+
+    fn signal(number: i32) -> AbnormalExit {
+        AbnormalExit::Signal(Signal::from_number(number).expect("a test signal is never 0"))
+    }
+
+    fn port(failure: Failure, reason: &str) -> PortFailure {
+        PortFailure {
+            failure,
+            reason: reason.to_owned(),
+        }
+    }
+
+    fn runtime_info() -> RuntimeInfo {
+        RuntimeInfo {
+            pid: 4242,
+            version: Some("0.9.1".to_owned()),
+            cartridge: Some(CartridgeInfo {
+                app_id: Some(7),
+                title: Some("Demo".to_owned()),
+                ..CartridgeInfo::default()
+            }),
+        }
+    }
+
+    fn play() -> Input {
+        Input::Play(RunGoal::Play)
+    }
+
+    fn stop(reason: &str) -> Input {
+        Input::Stop {
+            reason: reason.to_owned(),
+        }
+    }
+
+    fn prepared_ok() -> Input {
+        Input::PreparationEnded(PreparationEnd::Succeeded)
+    }
+
+    fn running() -> Input {
+        Input::RuntimeRunning(runtime_info())
+    }
+
+    fn exited(termination: Termination) -> Input {
+        Input::RuntimeEnded(RuntimeEnd::Exited(termination))
+    }
+
+    /// Inputs that take a fresh session to `state` with goal play.
+    fn inputs_to(state: SessionState) -> Vec<Input> {
+        match state {
+            S::Idle => vec![],
+            S::Preparing => vec![play()],
+            S::Connecting => vec![play(), prepared_ok()],
+            S::Running => vec![play(), prepared_ok(), running()],
+            S::Stopping => vec![play(), prepared_ok(), running(), stop("stop requested")],
+            S::Stopped => vec![play(), stop("stop requested"), preparation_stopped()],
+            S::Prepared => vec![Input::Play(RunGoal::Prepare), prepared_ok()],
+            S::PrepareFailed => vec![
+                play(),
+                Input::PreparationEnded(PreparationEnd::Failed(port(
+                    Failure::Manifest,
+                    "no manifest",
+                ))),
+            ],
+            S::RuntimeFailed => vec![
+                play(),
+                prepared_ok(),
+                Input::RuntimeEnded(RuntimeEnd::LaunchFailed(port(
+                    Failure::RuntimeSpawn,
+                    "no runtime",
+                ))),
+            ],
+        }
+    }
+
+    fn preparation_stopped() -> Input {
+        Input::PreparationEnded(PreparationEnd::Stopped)
+    }
+
+    fn session_in(state: SessionState) -> Session {
+        let mut session = session();
+        for (second, input) in (0..).zip(inputs_to(state)) {
+            session
+                .handle(at(second), input)
+                .expect("the path to a state is legal");
+        }
+        assert_eq!(session.state(), state);
+        session
+    }
+
+    fn events(handled: &Handled) -> Vec<Event> {
+        handled
+            .emitted
+            .iter()
+            .flat_map(|batch| batch.iter().map(|view| view.to_owned_event()))
+            .collect()
+    }
+
+    /// The one state event `handled` emitted.
+    fn state_event(handled: &Handled) -> StateEvent {
+        match events(handled).as_slice() {
+            [Event::State(state)] => state.clone(),
+            other => panic!("expected one state event, got {other:?}"),
+        }
+    }
+
+    /// The one session line `handled` emitted.
+    fn session_line(handled: &Handled) -> LogEvent {
+        match events(handled).as_slice() {
+            [Event::Log(line)] => {
+                assert_eq!((line.source, line.stream), (Source::Session, None));
+                line.clone()
+            }
+            other => panic!("expected one session line, got {other:?}"),
+        }
+    }
+
+    fn handle(session: &mut Session, second: i64, input: Input) -> Handled {
+        session
+            .handle(at(second), input)
+            .expect("the input is legal here")
+    }
+
+    fn state_change(
+        seq: Seq,
+        run: RunNumber,
+        second: i64,
+        (from, to): (SessionState, SessionState),
+        reason: &str,
+    ) -> StateEvent {
+        StateEvent {
+            seq,
+            run,
+            at: at(second),
+            from,
+            to,
+            reason: Some(reason.to_owned()),
+            failure: None,
+        }
+    }
+
+    #[test]
+    fn a_full_run_from_play_to_a_clean_exit() {
+        let mut session = session();
+        assert_eq!(
+            session.snapshot(),
+            Snapshot {
+                state: S::Idle,
+                run: 0,
+                run_first_seq: 0,
+                last_seq: 0,
+                oldest_held_seq: 1,
+                evicted_total: 0,
+                runtime: None,
+                last_failure: None,
+            }
+        );
+
+        let handled = handle(&mut session, 0, play());
+        assert_eq!(handled.transition, Transition::To(S::Preparing));
+        assert_eq!(
+            handled.effect,
+            Some(Effect::StartPreparation {
+                run: 1,
+                goal: RunGoal::Play
+            })
+        );
+        assert_eq!(
+            state_event(&handled),
+            state_change(1, 1, 0, (S::Idle, S::Preparing), "play requested")
+        );
+        assert_eq!((session.run(), session.goal()), (1, RunGoal::Play));
+
+        // The shipper's output is numbered in between, for the same run.
+        let mut lines = LineBatch::new();
+        let meta = LineMeta {
+            at: at(1),
+            source: Source::Build,
+            severity: Severity::Info,
+            stream: Some(Stream::Stdout),
+            truncated: false,
+        };
+        lines.push(meta, "Compiling demo");
+        lines.push(meta, "Finished");
+        let batch = session.append_output(lines).expect("lines are stored");
+        assert_eq!(
+            (batch.first_seq(), batch.last_seq(), batch.run()),
+            (2, 3, 1)
+        );
+
+        let handled = handle(&mut session, 2, prepared_ok());
+        assert_eq!(handled.transition, Transition::To(S::Connecting));
+        assert_eq!(handled.effect, Some(Effect::LaunchRuntime { run: 1 }));
+        assert_eq!(
+            state_event(&handled),
+            state_change(
+                4,
+                1,
+                2,
+                (S::Preparing, S::Connecting),
+                "preparation succeeded"
+            )
+        );
+        assert_eq!(session.snapshot().runtime, None);
+
+        let handled = handle(&mut session, 3, running());
+        assert_eq!(handled.transition, Transition::To(S::Running));
+        assert_eq!(handled.effect, None);
+        assert_eq!(
+            state_event(&handled),
+            state_change(
+                5,
+                1,
+                3,
+                (S::Connecting, S::Running),
+                "runtime 0.9.1 running (pid 4242)"
+            )
+        );
+        assert_eq!(session.snapshot().runtime, Some(runtime_info()));
+
+        let handled = handle(&mut session, 4, exited(Termination::Success));
+        assert_eq!(handled.transition, Transition::To(S::Stopped));
+        assert_eq!(handled.effect, None);
+        assert_eq!(
+            state_event(&handled),
+            state_change(
+                6,
+                1,
+                4,
+                (S::Running, S::Stopped),
+                "the runtime exited with status 0"
+            )
+        );
+        assert_eq!(
+            session.snapshot(),
+            Snapshot {
+                state: S::Stopped,
+                run: 1,
+                run_first_seq: 1,
+                last_seq: 6,
+                oldest_held_seq: 1,
+                evicted_total: 0,
+                runtime: None,
+                last_failure: None,
+            }
+        );
+
+        // The next play starts run 2; its `-> preparing` already carries the new number.
+        let handled = handle(&mut session, 5, Input::Play(RunGoal::Prepare));
+        assert_eq!(
+            handled.effect,
+            Some(Effect::StartPreparation {
+                run: 2,
+                goal: RunGoal::Prepare
+            })
+        );
+        assert_eq!(
+            state_event(&handled),
+            state_change(7, 2, 5, (S::Stopped, S::Preparing), "prepare requested")
+        );
+        assert_eq!(
+            (session.snapshot().run, session.snapshot().run_first_seq),
+            (2, 7)
+        );
+    }
+
+    #[test]
+    fn a_run_mode_runtime_without_version_is_described_by_pid() {
+        let mut session = session_in(S::Connecting);
+        let handled = handle(
+            &mut session,
+            9,
+            Input::RuntimeRunning(RuntimeInfo {
+                pid: 17,
+                ..RuntimeInfo::default()
+            }),
+        );
+        assert_eq!(
+            state_event(&handled).reason.as_deref(),
+            Some("runtime running (pid 17)")
+        );
+    }
+
+    #[test]
+    fn a_prepare_goal_ends_prepared_without_launching_the_runtime() {
+        let mut session = session();
+        let handled = handle(&mut session, 0, Input::Play(RunGoal::Prepare));
+        assert_eq!(
+            handled.effect,
+            Some(Effect::StartPreparation {
+                run: 1,
+                goal: RunGoal::Prepare
+            })
+        );
+        assert_eq!(
+            state_event(&handled).reason.as_deref(),
+            Some("prepare requested")
+        );
+        assert_eq!(session.goal(), RunGoal::Prepare);
+
+        let handled = handle(&mut session, 1, prepared_ok());
+        assert_eq!(handled.transition, Transition::To(S::Prepared));
+        assert_eq!(handled.effect, None);
+        assert_eq!(
+            state_event(&handled),
+            state_change(
+                2,
+                1,
+                1,
+                (S::Preparing, S::Prepared),
+                "preparation succeeded"
+            )
+        );
+        let snapshot = session.snapshot();
+        assert_eq!((snapshot.state, snapshot.last_failure), (S::Prepared, None));
+    }
+
+    #[rstest]
+    #[case::step_exit(
+        S::Preparing,
+        Input::PreparationEnded(PreparationEnd::Failed(port(
+            Failure::Step { step: Step::Build, cause: StepFailure::Exit(code(2)) },
+            "build failed: exit 2",
+        ))),
+        S::PrepareFailed,
+        Failure::Step { step: Step::Build, cause: StepFailure::Exit(code(2)) },
+        "build failed: exit 2"
+    )]
+    #[case::step_spawn(
+        S::Preparing,
+        Input::PreparationEnded(PreparationEnd::Failed(port(
+            Failure::Step { step: Step::Pack, cause: StepFailure::Spawn },
+            "pack could not be started: no such file",
+        ))),
+        S::PrepareFailed,
+        Failure::Step { step: Step::Pack, cause: StepFailure::Spawn },
+        "pack could not be started: no such file"
+    )]
+    #[case::manifest(
+        S::Preparing,
+        Input::PreparationEnded(PreparationEnd::Failed(port(
+            Failure::Manifest,
+            "build/manifest.json is missing",
+        ))),
+        S::PrepareFailed,
+        Failure::Manifest,
+        "build/manifest.json is missing"
+    )]
+    #[case::runtime_spawn(
+        S::Connecting,
+        Input::RuntimeEnded(RuntimeEnd::LaunchFailed(port(
+            Failure::RuntimeSpawn,
+            "the runtime could not be started: permission denied",
+        ))),
+        S::RuntimeFailed,
+        Failure::RuntimeSpawn,
+        "the runtime could not be started: permission denied"
+    )]
+    #[case::version_mismatch(
+        S::Connecting,
+        Input::RuntimeEnded(RuntimeEnd::LaunchFailed(port(
+            Failure::Handshake(HandshakeFailure::VersionMismatch),
+            "DevTools protocol 2.0 is not supported",
+        ))),
+        S::RuntimeFailed,
+        Failure::Handshake(HandshakeFailure::VersionMismatch),
+        "DevTools protocol 2.0 is not supported"
+    )]
+    #[case::running_signal(
+        S::Running,
+        exited(Termination::Abnormal(signal(11))),
+        S::RuntimeFailed,
+        Failure::Running(signal(11)),
+        "the runtime was killed by SIGSEGV"
+    )]
+    #[case::running_code(
+        S::Running,
+        exited(Termination::from_code(3)),
+        S::RuntimeFailed,
+        Failure::Running(code(3)),
+        "the runtime exited with code 3"
+    )]
+    fn a_failure_carries_its_failure_and_reason(
+        #[case] from: SessionState,
+        #[case] input: Input,
+        #[case] to: SessionState,
+        #[case] failure: Failure,
+        #[case] reason: &str,
+    ) {
+        let mut session = session_in(from);
+        let handled = handle(&mut session, 10, input);
+        assert_eq!(handled.transition, Transition::To(to));
+        assert_eq!(handled.effect, None);
+        let event = state_event(&handled);
+        assert_eq!(
+            (event.from, event.to, event.reason.as_deref(), event.failure),
+            (from, to, Some(reason), Some(failure))
+        );
+        let snapshot = session.snapshot();
+        assert_eq!(snapshot.state, to);
+        assert_eq!(snapshot.last_failure, Some(failure));
+        assert_eq!(snapshot.runtime, None);
+
+        // A new run forgets the last one's failure at once, and a clean run leaves none.
+        handle(&mut session, 11, Input::Play(RunGoal::Prepare));
+        assert_eq!(session.snapshot().last_failure, None);
+        handle(&mut session, 12, prepared_ok());
+        assert_eq!(session.snapshot().last_failure, None);
+    }
+
+    #[rstest]
+    #[case::preparation_stopped(S::Preparing, preparation_stopped(), "stopped: SIGINT received")]
+    #[case::runtime_stopped(
+        S::Running,
+        Input::RuntimeEnded(RuntimeEnd::Stopped),
+        "stopped: SIGINT received"
+    )]
+    #[case::preparation_succeeded_meanwhile(
+        S::Preparing,
+        prepared_ok(),
+        "stopped: SIGINT received (meanwhile: preparation had succeeded)"
+    )]
+    #[case::preparation_failed_meanwhile(
+        S::Preparing,
+        Input::PreparationEnded(PreparationEnd::Failed(port(
+            Failure::Step { step: Step::PackValidation, cause: StepFailure::Exit(code(1)) },
+            "pack-validation failed: exit 1",
+        ))),
+        "stopped: SIGINT received (meanwhile: pack-validation failed: exit 1)"
+    )]
+    #[case::launch_failed_meanwhile(
+        S::Connecting,
+        Input::RuntimeEnded(RuntimeEnd::LaunchFailed(port(
+            Failure::Handshake(HandshakeFailure::Timeout),
+            "no DevTools handshake within 5 s",
+        ))),
+        "stopped: SIGINT received (meanwhile: no DevTools handshake within 5 s)"
+    )]
+    #[case::exited_cleanly_meanwhile(
+        S::Running,
+        exited(Termination::Success),
+        "stopped: SIGINT received (meanwhile: the runtime had exited with status 0)"
+    )]
+    #[case::killed_meanwhile(
+        S::Running,
+        exited(Termination::from_signal(Signal::TERM)),
+        "stopped: SIGINT received (meanwhile: the runtime was killed by SIGTERM)"
+    )]
+    fn a_stop_ends_stopped_with_its_reason_and_what_happened_meanwhile(
+        #[case] from: SessionState,
+        #[case] ending: Input,
+        #[case] reason: &str,
+    ) {
+        let mut session = session_in(from);
+        let handled = handle(&mut session, 10, stop("SIGINT received"));
+        assert_eq!(handled.transition, Transition::To(S::Stopping));
+        assert_eq!(handled.effect, Some(Effect::StopPorts));
+        let event = state_event(&handled);
+        assert_eq!(
+            (event.from, event.to, event.reason.as_deref(), event.failure),
+            (from, S::Stopping, Some("SIGINT received"), None)
+        );
+
+        let handled = handle(&mut session, 11, ending);
+        assert_eq!(handled.transition, Transition::To(S::Stopped));
+        // Nothing new starts while stopping, not even after a successful preparation.
+        assert_eq!(handled.effect, None);
+        let event = state_event(&handled);
+        assert_eq!(
+            (event.from, event.to, event.reason.as_deref(), event.failure),
+            (S::Stopping, S::Stopped, Some(reason), None)
+        );
+        let snapshot = session.snapshot();
+        assert_eq!(
+            (snapshot.state, snapshot.last_failure, snapshot.runtime),
+            (S::Stopped, None, None)
+        );
+    }
+
+    #[test]
+    fn a_runtime_reaching_running_while_stopping_is_noted_in_the_final_reason() {
+        let mut session = session_in(S::Connecting);
+        handle(&mut session, 10, stop("stop requested by the Studio"));
+        let last_seq = session.log().last_seq();
+        let handled = handle(&mut session, 11, running());
+        assert_eq!(handled.transition, Transition::StayStopping);
+        assert_eq!(handled.effect, None);
+        assert!(handled.emitted.is_empty());
+        assert_eq!(session.log().last_seq(), last_seq);
+        assert_eq!(session.state(), S::Stopping);
+
+        let handled = handle(&mut session, 12, Input::RuntimeEnded(RuntimeEnd::Stopped));
+        assert_eq!(
+            state_event(&handled).reason.as_deref(),
+            Some(
+                "stopped: stop requested by the Studio (meanwhile: the runtime had reached running)"
+            )
+        );
+
+        // The note belonged to run 1: run 2's stop does not repeat it.
+        handle(&mut session, 13, play());
+        handle(&mut session, 14, stop("SIGTERM received"));
+        let handled = handle(&mut session, 15, preparation_stopped());
+        assert_eq!(
+            state_event(&handled).reason.as_deref(),
+            Some("stopped: SIGTERM received")
+        );
+    }
+
+    #[test]
+    fn a_second_stop_changes_nothing() {
+        let mut session = session_in(S::Stopping);
+        let before = session.snapshot();
+        let handled = handle(&mut session, 10, stop("SIGINT received again"));
+        assert_eq!(handled.transition, Transition::AlreadyStopping);
+        assert_eq!(handled.effect, None);
+        assert!(handled.emitted.is_empty());
+        assert_eq!(session.snapshot(), before);
+        // The first stop's reason is the one that ends the run.
+        let handled = handle(&mut session, 11, Input::RuntimeEnded(RuntimeEnd::Stopped));
+        assert_eq!(
+            state_event(&handled).reason.as_deref(),
+            Some("stopped: stop requested")
+        );
+    }
+
+    #[test]
+    fn kill_now_while_stopping_kills_the_ports_and_says_so() {
+        let mut session = session_in(S::Stopping);
+        let last_seq = session.log().last_seq();
+        let handled = handle(&mut session, 10, Input::KillNow);
+        assert_eq!(handled.transition, Transition::StayStopping);
+        assert_eq!(handled.effect, Some(Effect::KillPorts));
+        let line = session_line(&handled);
+        assert_eq!(line.severity, Severity::Warn);
+        assert_eq!((line.seq, line.run, line.at), (last_seq + 1, 1, at(10)));
+        assert!(line.message.contains("kill"), "{}", line.message);
+        assert_eq!(session.state(), S::Stopping);
+
+        let handled = handle(&mut session, 11, Input::RuntimeEnded(RuntimeEnd::Stopped));
+        assert_eq!(handled.transition, Transition::To(S::Stopped));
+        assert_eq!(
+            state_event(&handled).reason.as_deref(),
+            Some("stopped: stop requested")
+        );
+    }
+
+    #[rstest]
+    #[case(S::Preparing)]
+    #[case(S::Connecting)]
+    #[case(S::Running)]
+    fn kill_now_while_active_stops_with_kill(#[case] from: SessionState) {
+        let mut session = session_in(from);
+        let handled = handle(&mut session, 10, Input::KillNow);
+        assert_eq!(handled.transition, Transition::To(S::Stopping));
+        assert_eq!(handled.effect, Some(Effect::KillPorts));
+        let event = state_event(&handled);
+        assert_eq!(
+            (event.from, event.to, event.reason.as_deref()),
+            (from, S::Stopping, Some("kill requested"))
+        );
+        let ending = match from {
+            S::Preparing => preparation_stopped(),
+            _ => Input::RuntimeEnded(RuntimeEnd::Stopped),
+        };
+        let handled = handle(&mut session, 11, ending);
+        assert_eq!(
+            state_event(&handled).reason.as_deref(),
+            Some("stopped: kill requested")
+        );
+    }
+
+    #[rstest]
+    #[case(S::Preparing)]
+    #[case(S::Connecting)]
+    #[case(S::Running)]
+    #[case(S::Stopping)]
+    fn play_while_active_is_reported_and_changes_nothing(#[case] state: SessionState) {
+        let mut session = session_in(state);
+        let before = session.snapshot();
+        let handled = handle(&mut session, 10, Input::Play(RunGoal::Prepare));
+        assert_eq!(handled.transition, Transition::PlayIgnored);
+        assert_eq!(handled.effect, None);
+        let line = session_line(&handled);
+        assert_eq!(line.severity, Severity::Info);
+        assert_eq!(line.seq, before.last_seq + 1);
+        assert_eq!(line.run, 1);
+        assert_eq!(line.message, format!("play ignored: run 1 is {state}"));
+
+        let after = session.snapshot();
+        assert_eq!(after.state, state);
+        assert_eq!(after.run, 1);
+        assert_eq!(after.run_first_seq, before.run_first_seq);
+        assert_eq!(after.last_seq, before.last_seq + 1);
+        assert_eq!(after.runtime, before.runtime);
+        // The ignored play's goal is not taken either.
+        assert_eq!(session.goal(), RunGoal::Play);
+    }
+
+    #[rstest]
+    #[case(S::Idle)]
+    #[case(S::PrepareFailed)]
+    #[case(S::Prepared)]
+    #[case(S::RuntimeFailed)]
+    #[case(S::Stopped)]
+    fn stop_and_kill_with_no_active_run_do_nothing(#[case] state: SessionState) {
+        let mut session = session_in(state);
+        let before = session.snapshot();
+        for input in [stop("SIGINT received"), Input::KillNow] {
+            let handled = handle(&mut session, 10, input);
+            assert_eq!(handled.transition, Transition::NothingToStop);
+            assert_eq!(handled.effect, None);
+            assert!(handled.emitted.is_empty());
+            assert_eq!(session.snapshot(), before);
+        }
+    }
+
+    #[rstest]
+    #[case(S::Idle, prepared_ok(), InputKind::PreparationSucceeded)]
+    #[case(S::Running, prepared_ok(), InputKind::PreparationSucceeded)]
+    #[case(S::Running, running(), InputKind::RuntimeRunning)]
+    #[case(
+        S::Preparing,
+        Input::RuntimeEnded(RuntimeEnd::Stopped),
+        InputKind::RuntimeStopped
+    )]
+    #[case(
+        S::Connecting,
+        exited(Termination::Success),
+        InputKind::RuntimeExitedCleanly
+    )]
+    #[case(
+        S::Stopped,
+        exited(Termination::from_code(1)),
+        InputKind::RuntimeExitedAbnormally
+    )]
+    fn an_input_the_table_rejects_changes_nothing(
+        #[case] state: SessionState,
+        #[case] input: Input,
+        #[case] kind: InputKind,
+    ) {
+        let mut session = session_in(state);
+        let before = session.snapshot();
+        assert_eq!(
+            session.handle(at(10), input),
+            Err(Rejected { state, input: kind })
+        );
+        assert_eq!(session.snapshot(), before);
+    }
+
+    #[test]
+    fn the_runtime_is_in_the_snapshot_from_running_until_the_run_ends() {
+        let mut session = session_in(S::Running);
+        assert_eq!(session.snapshot().runtime, Some(runtime_info()));
+        handle(&mut session, 10, stop("stop requested"));
+        assert_eq!(session.snapshot().runtime, Some(runtime_info()));
+        handle(
+            &mut session,
+            11,
+            exited(Termination::from_signal(Signal::KILL)),
+        );
+        assert_eq!(session.snapshot().runtime, None);
+
+        let mut session = session_in(S::Running);
+        handle(&mut session, 10, exited(Termination::from_code(101)));
+        assert_eq!(session.snapshot().runtime, None);
+    }
+
+    #[test]
+    fn the_snapshot_follows_the_log_window() {
+        let mut session = Session::new(LogLimits {
+            max_events: NonZeroUsize::new(3).expect("not zero"),
+            max_bytes: NonZeroUsize::MAX,
+        });
+        handle(&mut session, 0, play());
+        for second in 1..=4 {
+            session.append_output(LineBatch::session_line(
+                at(second),
+                Severity::Info,
+                "step output",
+            ));
+        }
+        handle(&mut session, 5, stop("stop requested"));
+        handle(&mut session, 6, preparation_stopped());
+        handle(&mut session, 7, play());
+        let snapshot = session.snapshot();
+        assert_eq!(snapshot.last_seq, 8);
+        assert_eq!(snapshot.oldest_held_seq, 6);
+        assert_eq!(snapshot.evicted_total, 5);
+        assert_eq!((snapshot.run, snapshot.run_first_seq), (2, 8));
+        let held: Vec<(Seq, RunNumber)> = session
+            .log()
+            .read_after(0, usize::MAX)
+            .events
+            .iter()
+            .map(|event| (event.seq(), event.view().run()))
+            .collect();
+        assert_eq!(held, [(6, 1), (7, 1), (8, 2)]);
+        assert!(matches!(
+            session
+                .log()
+                .read_after(7, 1)
+                .events
+                .first()
+                .map(|event| event.view()),
+            Some(EventView::State(state)) if state.to == S::Preparing && state.run == 2
+        ));
     }
 }

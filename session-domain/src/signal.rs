@@ -120,7 +120,8 @@ impl Signal {
             return Self::from_number(*number);
         }
         let digits = name.strip_prefix("SIG")?;
-        if digits.starts_with('+') {
+        // `parse` would also take a sign: `SIG+9` and `SIG-9` are not signal names.
+        if !digits.starts_with(|c: char| c.is_ascii_digit()) {
             return None;
         }
         Self::from_number(digits.parse().ok()?)
@@ -172,5 +173,29 @@ mod tests {
         assert_eq!(Signal::from_name("SIGKILL"), Some(Signal::KILL));
         assert_eq!(Signal::from_name("KILL"), None);
         assert_eq!(Signal::from_number(0), None);
+    }
+
+    #[test]
+    fn serialises_as_its_name_and_parses_back() {
+        for number in [1, 9, 11, 15, 40, 64] {
+            let signal = Signal::from_number(number).expect("not zero");
+            let json = serde_json::to_string(&signal).expect("a signal serialises");
+            assert_eq!(json, format!("\"{signal}\""));
+            assert_eq!(
+                serde_json::from_str::<Signal>(&json).expect("parses back"),
+                signal
+            );
+            assert_eq!(signal.number(), number);
+        }
+        for bad in [
+            r#""SIG0""#,
+            r#""SIG+9""#,
+            r#""SIG-9""#,
+            r#""sigkill""#,
+            r#""SIG""#,
+            "9",
+        ] {
+            assert!(serde_json::from_str::<Signal>(bad).is_err(), "{bad}");
+        }
     }
 }

@@ -171,3 +171,72 @@ impl Stream {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `as_str` is what `--source`, `--min-severity` and the formatters use; serde writes the
+    /// events: the two must agree.
+    fn serde_name<T: Serialize>(value: T) -> String {
+        serde_json::to_value(value)
+            .expect("a name serialises")
+            .as_str()
+            .expect("a name is a string")
+            .to_owned()
+    }
+
+    #[test]
+    fn source_names_match_serde_and_parse_back() {
+        let names: Vec<&str> = Source::ALL.iter().map(|s| s.as_str()).collect();
+        assert_eq!(
+            names,
+            [
+                "build",
+                "pack-validation",
+                "pack",
+                "manifest",
+                "runtime",
+                "session"
+            ]
+        );
+        for source in Source::ALL {
+            assert_eq!(serde_name(source), source.as_str());
+            assert_eq!(Source::from_name(source.as_str()), Some(source));
+        }
+        assert_eq!(Source::from_name("Build"), None);
+        assert_eq!(Source::from_name("pack_validation"), None);
+    }
+
+    #[test]
+    fn severity_names_match_serde_and_are_ordered() {
+        for severity in Severity::ALL {
+            assert_eq!(serde_name(severity), severity.as_str());
+            assert_eq!(Severity::from_name(severity.as_str()), Some(severity));
+        }
+        assert!(Severity::ALL.windows(2).all(|pair| pair[0] < pair[1]));
+        assert_eq!(Severity::from_name("warning"), None);
+    }
+
+    #[test]
+    fn steps_run_in_order_and_log_under_their_own_source() {
+        let steps: Vec<(&str, Source)> = Step::ORDER
+            .iter()
+            .map(|step| (step.as_str(), step.source()))
+            .collect();
+        assert_eq!(
+            steps,
+            [
+                ("build", Source::Build),
+                ("pack-validation", Source::PackValidation),
+                ("pack", Source::Pack)
+            ]
+        );
+        for step in Step::ORDER {
+            assert_eq!(serde_name(step), step.source().as_str());
+        }
+        for stream in [Stream::Stdout, Stream::Stderr, Stream::Devtools] {
+            assert_eq!(serde_name(stream), stream.as_str());
+        }
+    }
+}

@@ -95,3 +95,55 @@ pub enum RunGoal {
     /// Prepare only; the run ends `prepared`.
     Prepare,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wire_names_are_snake_case_and_match_serde() {
+        let names: Vec<&str> = SessionState::ALL.iter().map(|s| s.as_str()).collect();
+        assert_eq!(
+            names,
+            [
+                "idle",
+                "preparing",
+                "prepare_failed",
+                "prepared",
+                "connecting",
+                "running",
+                "runtime_failed",
+                "stopping",
+                "stopped"
+            ]
+        );
+        for state in SessionState::ALL {
+            let json = serde_json::to_string(&state).expect("a state serialises");
+            assert_eq!(json, format!("\"{state}\""));
+            assert_eq!(
+                serde_json::from_str::<SessionState>(&json).expect("parses back"),
+                state
+            );
+        }
+        assert_eq!(
+            serde_json::to_string(&[RunGoal::Play, RunGoal::Prepare]).expect("goals serialise"),
+            r#"["play","prepare"]"#
+        );
+    }
+
+    #[test]
+    fn every_state_but_idle_is_either_terminal_or_active() {
+        use SessionState as S;
+        let terminal: Vec<_> = S::ALL.into_iter().filter(|s| s.is_terminal()).collect();
+        let active: Vec<_> = S::ALL.into_iter().filter(|s| s.is_active()).collect();
+        assert_eq!(
+            terminal,
+            [S::PrepareFailed, S::Prepared, S::RuntimeFailed, S::Stopped]
+        );
+        assert_eq!(
+            active,
+            [S::Preparing, S::Connecting, S::Running, S::Stopping]
+        );
+        assert!(!S::Idle.is_terminal() && !S::Idle.is_active());
+    }
+}

@@ -68,3 +68,35 @@ impl fmt::Display for AbnormalExit {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn code_zero_is_success_and_anything_else_is_not() {
+        assert_eq!(Termination::from_code(0), Termination::Success);
+        assert!(Termination::from_code(0).is_success());
+        assert_eq!(Termination::from_code(0).abnormal(), None);
+        let failed = Termination::from_code(-2);
+        assert!(!failed.is_success());
+        assert_eq!(
+            failed.abnormal(),
+            NonZeroI32::new(-2).map(AbnormalExit::Code)
+        );
+        assert_eq!(
+            Termination::from_signal(Signal::KILL).abnormal(),
+            Some(AbnormalExit::Signal(Signal::KILL))
+        );
+    }
+
+    #[test]
+    fn terminations_read_as_fragments() {
+        assert_eq!(Termination::Success.to_string(), "exit 0");
+        assert_eq!(Termination::from_code(3).to_string(), "exit 3");
+        assert_eq!(
+            Termination::from_signal(Signal::TERM).to_string(),
+            "killed by SIGTERM"
+        );
+    }
+}

@@ -157,6 +157,18 @@ impl ExecutionSession {
         self.snapshot()
     }
 
+    /// Waits until the state satisfies `predicate` (or the session shut down) and returns the
+    /// state then. States that come and go between two looks may be missed: use a
+    /// subscription to see every change.
+    pub async fn wait_for_state(&self, predicate: impl Fn(SessionState) -> bool) -> SessionState {
+        let mut watch = self.shared.watch();
+        let seen = watch
+            .wait_for(|progress| predicate(progress.state) || progress.closed)
+            .await
+            .map(|progress| progress.state);
+        seen.unwrap_or_else(|_| self.state())
+    }
+
     /// Stops the run if one is active, waits for a terminal state, writes and flushes every
     /// event to the sinks, and ends every subscription (after what they have not read yet).
     pub async fn shutdown(&self) {

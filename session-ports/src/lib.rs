@@ -21,6 +21,9 @@ mod subscription;
 #[cfg(any(test, feature = "mocks"))]
 pub mod fakes;
 
+#[cfg(test)]
+mod service_tests;
+
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use execution::{
     ExecutionSession, KillOutcome, PlayOutcome, Ports, ServiceSettings, SessionClosed, StopOutcome,

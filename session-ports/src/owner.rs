@@ -71,6 +71,9 @@ pub(crate) struct Owner {
     shared: Arc<Shared>,
     ports: Ports,
     commands: mpsc::UnboundedReceiver<Command>,
+    /// `false` once every handle is gone and the last command was taken: a closed channel
+    /// is always ready, so polling it again would starve every other input.
+    commands_open: bool,
     output_tx: OutputSender,
     output_rx: mpsc::Receiver<LineBatch>,
     lifecycle_tx: mpsc::UnboundedSender<Lifecycle>,
@@ -83,6 +86,17 @@ pub(crate) struct Owner {
     /// owner takes no output from the ports (back-pressure), but still takes commands.
     unsent: VecDeque<Arc<Batch>>,
     shutdown_waiters: Vec<oneshot::Sender<()>>,
+    /// Ends every subscription and `settled` wait if this task dies (a panic in a port), so
+    /// that nobody waits forever for a session that will never publish again.
+    _close_on_drop: CloseOnDrop,
+}
+
+struct CloseOnDrop(Arc<Shared>);
+
+impl Drop for CloseOnDrop {
+    fn drop(&mut self) {
+        self.0.close();
+    }
 }
 
 impl Owner {
@@ -97,9 +111,11 @@ impl Owner {
         let (lifecycle_tx, lifecycle_rx) = mpsc::unbounded_channel();
         let (sink_tx, sink_task, sink_failures) = spawn_sink_task(sinks, settings.sink_batches);
         Self {
+            _close_on_drop: CloseOnDrop(Arc::clone(&shared)),
             shared,
             ports,
             commands,
+            commands_open: true,
             output_tx,
             output_rx,
             lifecycle_tx,
@@ -121,10 +137,13 @@ impl Owner {
             let sink_tx = self.sink_tx.clone();
             tokio::select! {
                 biased;
-                command = self.commands.recv() => match command {
+                command = self.commands.recv(), if self.commands_open => match command {
                     Some(command) => self.on_command(command).await,
                     // Every handle is gone: behave as a shutdown nobody waits for.
-                    None => self.begin_shutdown(None).await,
+                    None => {
+                        self.commands_open = false;
+                        self.begin_shutdown(None).await;
+                    }
                 },
                 Some(report) = self.lifecycle_rx.recv() => self.on_lifecycle(report).await,
                 Some(failure) = self.sink_failures.recv() => self.on_sink_failure(failure).await,
@@ -144,7 +163,7 @@ impl Owner {
 
     fn ready_to_close(&self) -> bool {
         !self.shutdown_waiters.is_empty() && self.active.is_none() && !self.state().is_active()
-            || self.commands.is_closed() && self.active.is_none() && !self.state().is_active()
+            || !self.commands_open && self.active.is_none() && !self.state().is_active()
     }
 
     fn state(&self) -> session_domain::SessionState {
@@ -221,15 +240,25 @@ impl Owner {
         while let Ok(batch) = self.output_rx.try_recv() {
             self.append_output(batch);
         }
-        if matches!(input, Input::PreparationEnded(_) | Input::RuntimeEnded(_)) {
+        let ends_port = matches!(input, Input::PreparationEnded(_) | Input::RuntimeEnded(_));
+        if ends_port {
             self.active = None;
         }
-        self.apply(input).await;
+        let description = format!("{input:?}");
+        if self.apply(input.clone()).await.is_none() && ends_port && self.state().is_active() {
+            // The port broke its contract (say, `Stopped` with no stop asked). It is finished
+            // all the same, so the run must not wait for it forever: stop the run, and let the
+            // same report end it.
+            let reason = format!("a port reported an end that cannot happen now: {description}");
+            self.apply(Input::Stop { reason }).await;
+            self.apply(input).await;
+        }
     }
 
     async fn on_sink_failure(&mut self, failure: SinkFailure) {
         tracing::warn!(error = %failure.error, "a sink failed and was dropped");
-        let reason = format!("{} failed: {}", failure.name, failure.error);
+        // The error names the sink ("stdout: the reader closed it").
+        let reason = failure.error.to_string();
         self.apply(Input::Stop { reason }).await;
     }
 

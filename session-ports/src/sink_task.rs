@@ -11,7 +11,7 @@ use crate::{LogSink, SinkError};
 /// A sink that failed and was dropped; the owner stops the run.
 #[derive(Debug)]
 pub(crate) struct SinkFailure {
-    pub(crate) name: String,
+    /// What went wrong; it names the sink.
     pub(crate) error: SinkError,
 }
 
@@ -72,8 +72,5 @@ fn report(
     failures: &mpsc::UnboundedSender<SinkFailure>,
 ) {
     sinks.remove(index);
-    let name = match &error {
-        SinkError::Closed { sink } | SinkError::Failed { sink, .. } => sink.clone(),
-    };
-    let _ = failures.send(SinkFailure { name, error });
+    let _ = failures.send(SinkFailure { error });
 }
