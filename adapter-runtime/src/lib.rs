@@ -1,1 +1,31 @@
-//! Skeleton; filled by its issue.
+//! `RuntimeSource` over a real PROMETEU runtime process, and the DevTools TCP client.
+//!
+//! [`Runtime`] launches `"<path>" run build` or `"<path>" debug build` in the project root,
+//! in its own process group, through the process supervision that `adapter-shipper` hosts
+//! (both adapters share one set of rules for groups, pipes, stops and leftovers). In debug mode
+//! it also connects to the runtime's DevTools socket, completes the handshake, and turns every
+//! later message into a `devtools` log entry (see `devtools-protocol.md`).
+//!
+//! Settings come in as [`RuntimeConfig`] (the `[runtime]` table) and run as
+//! [`RuntimeSettings`]; frontends call [`check_runtime_path`] before a run so that a wrong path
+//! is a configuration error rather than a failed run.
+#![warn(missing_docs)]
+
+mod config;
+mod devtools;
+mod error;
+mod handle;
+mod launch;
+mod path;
+mod runtime;
+mod story;
+
+pub use adapter_shipper::process::ProcessTiming;
+pub use config::{
+    DEFAULT_DEBUG_ADDRESS, DEFAULT_HANDSHAKE_TIMEOUT, RuntimeConfig, RuntimeConfigError,
+    RuntimeMode, RuntimeSettings,
+};
+pub use devtools::HandshakeError;
+pub use error::LaunchError;
+pub use path::{RuntimePathError, check_runtime_path};
+pub use runtime::Runtime;

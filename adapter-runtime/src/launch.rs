@@ -1,0 +1,252 @@
+//! The task behind one launch: check, spawn, (debug) handshake, then wait for the end.
+
+use std::ffi::OsString;
+use std::sync::Arc;
+
+use adapter_shipper::process::{self, ProcessSpec, Supervised};
+use session_domain::{LineBatch, RuntimeEnd, RuntimeInfo, Severity, Source};
+use session_ports::{Clock, OutputSender};
+use tokio::sync::watch;
+use tokio::time::{Instant, timeout};
+
+use crate::devtools::{self, Connected, HandshakeParams};
+use crate::handle::{ReadyState, Stopper};
+use crate::{HandshakeError, LaunchError, RuntimeMode, RuntimeSettings, check_runtime_path, story};
+
+/// Everything one launch needs; consumed by [`Launch::run`].
+pub(crate) struct Launch {
+    pub(crate) settings: Arc<RuntimeSettings>,
+    pub(crate) clock: Arc<dyn Clock>,
+    pub(crate) output: OutputSender,
+    pub(crate) stopper: Stopper,
+    pub(crate) ready: watch::Sender<ReadyState>,
+    pub(crate) end: watch::Sender<Option<RuntimeEnd>>,
+}
+
+/// A runtime that reached `running`.
+struct Running {
+    supervised: Supervised,
+    connection: Option<devtools::Connection>,
+}
+
+impl Launch {
+    /// Drives the launch to its end, publishing `ready` and then `end`.
+    pub(crate) async fn run(self) {
+        let end = match self.start().await {
+            Ok((running, info)) => {
+                tracing::info!(pid = info.pid, version = ?info.version, "runtime running");
+                self.ready.send_replace(Some(Ok(info)));
+                self.until_end(running).await
+            }
+            Err(end) => {
+                self.ready.send_replace(Some(Err(end.clone())));
+                end
+            }
+        };
+        tracing::info!(?end, "runtime ended");
+        self.end.send_replace(Some(end));
+    }
+
+    /// Gets the runtime to `running`, or says how it ended without getting there. On `Err`,
+    /// every process is reaped and the failure is told.
+    async fn start(&self) -> Result<(Running, RuntimeInfo), RuntimeEnd> {
+        let settings = &*self.settings;
+        if self.stopper.asked() {
+            return Err(RuntimeEnd::Stopped);
+        }
+        let program = match check_runtime_path(&settings.program, &settings.project_root) {
+            Ok(program) => program,
+            Err(error) => return Err(self.fail(error.into()).await),
+        };
+        if settings.mode == RuntimeMode::Debug
+            && devtools::something_listens(settings.debug_address).await
+        {
+            let error = LaunchError::AddressInUse {
+                address: settings.debug_address,
+            };
+            return Err(self.fail(error).await);
+        }
+        if self.stopper.asked() {
+            return Err(RuntimeEnd::Stopped);
+        }
+        let spec = ProcessSpec {
+            label: "runtime".to_owned(),
+            source: Source::Runtime,
+            program: program.clone(),
+            args: vec![settings.mode.as_str().into(), "build".into()],
+            cwd: settings.project_root.clone(),
+            env: settings
+                .env
+                .iter()
+                .map(|(key, value)| (OsString::from(key), OsString::from(value)))
+                .collect(),
+            die_with_parent: true,
+        };
+        let spawned_at = Instant::now();
+        let supervised = match process::spawn(
+            &spec,
+            settings.timing,
+            Arc::clone(&self.clock),
+            self.output.clone(),
+            self.stopper.control(),
+        ) {
+            Ok(supervised) => supervised,
+            Err(error) => return Err(self.fail(error.into()).await),
+        };
+        let pid = supervised.pid();
+        tracing::info!(pid, program = %program.display(), mode = settings.mode.as_str(), "runtime spawned");
+        self.say(
+            Severity::Info,
+            &story::started(&program, settings.mode, pid),
+        )
+        .await;
+        let info = RuntimeInfo {
+            pid,
+            version: None,
+            cartridge: None,
+        };
+        match settings.mode {
+            RuntimeMode::Run => Ok((
+                Running {
+                    supervised,
+                    connection: None,
+                },
+                info,
+            )),
+            RuntimeMode::Debug => self.handshake(supervised, info, spawned_at).await,
+        }
+    }
+
+    async fn handshake(
+        &self,
+        supervised: Supervised,
+        info: RuntimeInfo,
+        spawned_at: Instant,
+    ) -> Result<(Running, RuntimeInfo), RuntimeEnd> {
+        let settings = &*self.settings;
+        let params = HandshakeParams {
+            address: settings.debug_address,
+            timeout: settings.handshake_timeout,
+            deadline: spawned_at + settings.handshake_timeout,
+            max_line: settings.timing.max_line,
+            pipe_grace: settings.timing.pipe_grace,
+        };
+        tracing::debug!(address = %params.address, "connecting to DevTools");
+        let message = format!("runtime: connecting to DevTools at {}", params.address);
+        self.say(Severity::Info, &message).await;
+        let outcome = tokio::select! {
+            outcome = devtools::handshake(params, supervised.exit_watch()) => Some(outcome),
+            () = self.stopper.wait_asked() => None,
+        };
+        let connected = match outcome {
+            // A stop asked meanwhile decides, whatever the socket did: the supervisor is
+            // already ending the group.
+            None => {
+                supervised.finished().await;
+                return Err(RuntimeEnd::Stopped);
+            }
+            Some(_) if self.stopper.asked() => {
+                supervised.finished().await;
+                return Err(RuntimeEnd::Stopped);
+            }
+            Some(Ok(connected)) => connected,
+            Some(Err(error)) => {
+                tracing::warn!(%error, cause = error.failure().cause(), "DevTools handshake failed");
+                // End what is left of the group (SIGTERM, stop grace, SIGKILL) before the
+                // failure is reported; the failure keeps its own cause.
+                if !matches!(error, HandshakeError::Exited(_)) {
+                    let message = format!(
+                        "runtime: DevTools handshake failed ({}); ending the runtime's process group",
+                        error.failure().cause()
+                    );
+                    self.say(Severity::Warn, &message).await;
+                    self.stopper.control().terminate();
+                }
+                supervised.finished().await;
+                return Err(self.fail(error.into()).await);
+            }
+        };
+        let Connected {
+            handshake,
+            connection,
+        } = connected;
+        tracing::info!(version = ?handshake.runtime_version, "DevTools handshake completed");
+        self.say(Severity::Info, &story::connected(&handshake))
+            .await;
+        let info = RuntimeInfo {
+            version: handshake.runtime_version,
+            cartridge: handshake.cartridge,
+            ..info
+        };
+        Ok((
+            Running {
+                supervised,
+                connection: Some(connection),
+            },
+            info,
+        ))
+    }
+
+    /// Waits for a running runtime to end: its process and group reaped, its pipes and its
+    /// DevTools socket read to the end.
+    async fn until_end(&self, running: Running) -> RuntimeEnd {
+        let Running {
+            supervised,
+            connection,
+        } = running;
+        let timing = self.settings.timing;
+        let pump = connection.map(|connection| {
+            tokio::spawn(devtools::pump(
+                connection,
+                Arc::clone(&self.clock),
+                self.output.clone(),
+                supervised.exit_watch(),
+                timing.pipe_grace,
+                timing.max_line.get(),
+            ))
+        });
+        let report = supervised.finished().await;
+        if let Some(pump) = pump {
+            // Every process is gone, so the socket is at end of file or about to be; a pump
+            // that still waits is given up rather than holding the run open.
+            let abort = pump.abort_handle();
+            if timeout(timing.pipe_grace.max(MIN_SOCKET_GRACE), pump)
+                .await
+                .is_err()
+            {
+                tracing::warn!("DevTools socket still open after the runtime ended; closing it");
+                abort.abort();
+            }
+        }
+        let end = if self.stopper.asked() {
+            RuntimeEnd::Stopped
+        } else {
+            RuntimeEnd::Exited(report.termination)
+        };
+        let severity = match end {
+            RuntimeEnd::Exited(termination) if !termination.is_success() => Severity::Error,
+            _ => Severity::Info,
+        };
+        let line = story::ended(&end, report.termination, report.duration);
+        self.say(severity, &line).await;
+        end
+    }
+
+    /// Tells a failed launch (at `error`) and turns it into the end it is.
+    async fn fail(&self, error: LaunchError) -> RuntimeEnd {
+        tracing::warn!(%error, "runtime launch failed");
+        let failure = error.to_port_failure();
+        self.say(Severity::Error, &story::launch_failed(&failure.reason))
+            .await;
+        RuntimeEnd::LaunchFailed(failure)
+    }
+
+    async fn say(&self, severity: Severity, message: &str) {
+        let batch = LineBatch::session_line(self.clock.now(), severity, message);
+        // The session is gone if this fails; the process is still supervised to the end.
+        let _ = self.output.send(batch).await;
+    }
+}
+
+/// The least time a DevTools socket gets to reach end of file after the runtime ended.
+const MIN_SOCKET_GRACE: std::time::Duration = std::time::Duration::from_millis(100);
