@@ -1,5 +1,6 @@
 //! One integration-test binary; a module per area.
 
+mod cli;
 mod cli_config;
 mod runtime;
 mod shipper;
