@@ -670,11 +670,22 @@ fn run_harness(stdio: &str, ending: &str) -> (Vec<String>, Vec<(String, i32)>) {
     let stdout = String::from_utf8_lossy(&output.stdout);
     let lines: Vec<String> = stdout.lines().map(str::to_owned).collect();
     let pids = read_pids(&pid_file);
-    // Check (and clean up) before asserting anything else.
-    assert_dead(&pids.iter().map(|(_, pid)| *pid).collect::<Vec<_>>());
+    // Check (and clean up) before asserting anything else. A runtime whose session died is
+    // killed by the kernel as the session exits: give the signal a moment to land.
+    let recorded: Vec<i32> = pids.iter().map(|(_, pid)| *pid).collect();
+    support::wait_until_dead(&recorded);
+    assert_dead(&recorded);
     assert!(output.status.success(), "{output:?}");
     assert_eq!(lines.first().map(String::as_str), Some("subreaper=true"));
     (lines, pids)
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn the_runtime_dies_with_the_session() {
+    let (lines, pids) = run_harness("none", "abandon");
+    assert_eq!(lines.last().map(String::as_str), Some("abandoning"));
+    assert_eq!(pids.len(), 1, "{pids:?}");
 }
 
 #[cfg(target_os = "linux")]
