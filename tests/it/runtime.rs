@@ -470,6 +470,40 @@ async fn debug_socket_closed_after_the_handshake_is_a_warning_and_the_run_goes_o
     assert_nothing_survives(&fake, Some(info.pid));
 }
 
+#[tokio::test]
+async fn debug_a_socket_held_open_outside_the_group_does_not_hold_the_run() {
+    let fake = Fake::debug()
+        .env("FAKE_RT_DEVTOOLS_HOLDER", "1")
+        .env(
+            "FAKE_RT_DEVTOOLS_SEND",
+            "{\"type\":\"log\",\"message\":\"last message\"}\n",
+        )
+        .env("FAKE_RT_RUN_FOR", "0");
+    let launched = fake.launch().await;
+    let info = launched.ready().await.expect("the handshake completes");
+    let end = launched.wait().await;
+    let lines = launched.lines().await;
+    // Without a subreaper the holder is out of the adapter's reach: this test ends it.
+    let holder: Vec<i32> = fake
+        .recorded_pids()
+        .into_iter()
+        .filter(|(role, _)| role == "holder")
+        .map(|(_, pid)| pid)
+        .collect();
+    for &pid in &holder {
+        // SAFETY: kill has no memory-safety preconditions.
+        unsafe { libc::kill(pid, libc::SIGKILL) };
+    }
+    support::wait_until_dead(&holder);
+    assert_eq!(holder.len(), 1, "a holder was forked");
+    assert_eq!(end, RuntimeEnd::Exited(Termination::Success));
+    let last = position(&lines, "last message");
+    let given_up = position(&lines, "DevTools socket is held open by a process outside");
+    assert!(last < given_up);
+    assert_eq!(lines[given_up].severity, Severity::Warn);
+    assert_nothing_survives(&fake, Some(info.pid));
+}
+
 /// Launches a debug runtime that must fail its handshake with `cause`; checks the failure,
 /// that the group was ended before the failure was told, and that nothing survives.
 async fn handshake_fails(fake: Fake, cause: HandshakeFailure) -> (PortFailure, Vec<Line>) {
