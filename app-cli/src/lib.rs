@@ -1,8 +1,111 @@
-//! The `prometeu-session` command line as a library, so that other frontends can reuse its
-//! config loading and the tests can run it in-process.
+//! The `prometeu-session` command line as a library: the configuration file format, the flags,
+//! the output formats and signal handling. Its `main` is three lines; other frontends reuse
+//! [`config`] to read settings exactly as the command line does.
 
-/// Runs the command line and returns the process exit code.
+pub mod cli;
+pub mod config;
+pub mod exit;
+pub mod init;
+pub mod lock;
+pub mod no_runtime;
+pub mod output;
+pub mod plan;
+pub mod run;
+
+use clap::Parser;
+
+use crate::cli::{Cli, Command};
+use crate::exit::{ExitCode, Fatal};
+
+/// Runs the command line with the process's arguments and returns the exit code.
 pub fn main() -> i32 {
-    eprintln!("prometeu-session: error: not implemented yet");
-    1
+    install_panic_hook();
+    init_tracing();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(error) => return usage_error(&error),
+    };
+    match execute(cli) {
+        Ok(code) => code,
+        Err(fatal) => fatal.report(),
+    }
+}
+
+fn execute(cli: Cli) -> Result<i32, Fatal> {
+    match cli.command {
+        Command::Init(args) => {
+            let project = args.project.unwrap_or_else(|| ".".into());
+            let message = init::init(&project)?;
+            eprintln!("prometeu-session: {message}");
+            Ok(ExitCode::Success.code())
+        }
+        Command::Play(args) => {
+            let plan = plan::plan_play(&args)?;
+            run_plan(plan)
+        }
+        Command::Prepare(args) => {
+            let plan = plan::plan_prepare(&args)?;
+            run_plan(plan)
+        }
+    }
+}
+
+fn run_plan(plan: plan::RunPlan) -> Result<i32, Fatal> {
+    // Descendants that leave their group are re-parented to us, not to init, so that a run
+    // can find and reap them (Linux). Done before anything is spawned.
+    if let Err(error) = adapter_shipper::process::become_subreaper() {
+        tracing::warn!(%error, "cannot become a child subreaper; escaped descendants may outlive a run");
+    }
+    // One thread drives the session: the runtime's PR_SET_PDEATHSIG follows the thread that
+    // spawned it, and this one lives as long as the run. Output is written by its own thread.
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|error| Fatal::tool(format!("cannot start the async runtime: {error}")))?;
+    runtime.block_on(run::run(plan))
+}
+
+/// clap's errors are several lines; ours are one. `--help` and `--version` print as usual.
+fn usage_error(error: &clap::Error) -> i32 {
+    use clap::error::ErrorKind;
+    match error.kind() {
+        ErrorKind::DisplayHelp
+        | ErrorKind::DisplayVersion
+        | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
+            let _ = error.print();
+            if error.kind() == ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand {
+                2
+            } else {
+                0
+            }
+        }
+        _ => {
+            let rendered = error.render().to_string();
+            let first = rendered.lines().next().unwrap_or("invalid usage");
+            let first = first.strip_prefix("error: ").unwrap_or(first);
+            Fatal::usage(format!("{first}; see `prometeu-session --help`")).report()
+        }
+    }
+}
+
+/// A panic is a bug: kill every process group we started, say so, exit 101.
+fn install_panic_hook() {
+    let default = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        adapter_shipper::process::kill_all_groups();
+        default(info);
+        std::process::exit(ExitCode::Bug.code());
+    }));
+}
+
+/// The tool's own diagnostics go to stderr, filtered by `PROMETEU_SESSION_LOG` (default
+/// `warn`); `RUST_LOG` is left to the children.
+fn init_tracing() {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("PROMETEU_SESSION_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .try_init();
 }

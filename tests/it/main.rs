@@ -1,4 +1,5 @@
 //! One integration-test binary; a module per area.
 
+mod cli_config;
 mod runtime;
 mod shipper;

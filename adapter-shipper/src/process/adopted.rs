@@ -118,6 +118,14 @@ pub(crate) struct ProcStat {
     pub(crate) pgrp: i32,
 }
 
+#[cfg(target_os = "linux")]
+impl ProcStat {
+    /// `false` for a zombie (`Z`) or a process being torn down (`X`).
+    pub(crate) fn is_alive(&self) -> bool {
+        !matches!(self.state, 'Z' | 'X')
+    }
+}
+
 /// Every process procfs lists now. Processes that vanish while we read are skipped.
 #[cfg(target_os = "linux")]
 pub(crate) fn procfs_processes() -> Vec<ProcStat> {

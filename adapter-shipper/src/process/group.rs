@@ -18,20 +18,53 @@ pub(crate) fn group_exists(pgid: i32) -> bool {
     signal_group(pgid, 0)
 }
 
-/// The processes in group `pgid`, as far as this platform can tell (Linux: from procfs;
-/// elsewhere: unknown, an empty list).
-pub(crate) fn group_members(pgid: i32) -> Vec<i32> {
+/// `true` while a living process (not a zombie) is in group `pgid`.
+///
+/// A zombie holds no pipe and runs no code, but it stays in its group until its parent reaps
+/// it, and a leftover whose parent (the step) has exited is reaped by whoever adopted it: init,
+/// or an ancestor that is a subreaper. Some container inits never reap, so waiting for the
+/// group to vanish could wait forever; on Linux we therefore ask procfs who is still alive.
+pub(crate) fn group_alive(pgid: i32) -> bool {
+    if !group_exists(pgid) {
+        return false;
+    }
     #[cfg(target_os = "linux")]
     {
-        super::adopted::procfs_processes()
-            .into_iter()
-            .filter(|process| process.pgrp == pgid)
-            .map(|process| process.pid)
-            .collect()
+        let processes = super::adopted::procfs_processes();
+        if processes.is_empty() {
+            // No procfs to ask: the signal probe is all we know.
+            return true;
+        }
+        processes
+            .iter()
+            .any(|process| process.pgrp == pgid && process.is_alive())
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        true
+    }
+}
+
+/// The living processes in group `pgid`, or `None` where the platform cannot tell (no
+/// procfs).
+pub(crate) fn group_members(pgid: i32) -> Option<Vec<i32>> {
+    #[cfg(target_os = "linux")]
+    {
+        let processes = super::adopted::procfs_processes();
+        if processes.is_empty() {
+            return None;
+        }
+        Some(
+            processes
+                .into_iter()
+                .filter(|process| process.pgrp == pgid && process.is_alive())
+                .map(|process| process.pid)
+                .collect(),
+        )
     }
     #[cfg(not(target_os = "linux"))]
     {
         let _ = pgid;
-        Vec::new()
+        None
     }
 }

@@ -16,7 +16,7 @@ use tokio::task::JoinHandle;
 use tokio::time::{Instant, sleep_until, timeout};
 
 use super::adopted::{is_subreaper, reap_adopted, reap_adopted_zombies};
-use super::group::{group_exists, group_members, signal_group};
+use super::group::{group_alive, group_exists, group_members, signal_group};
 use super::reader::{PipeTarget, read_to_end};
 use super::{ProcessSpec, ProcessTiming, registry};
 
@@ -288,6 +288,17 @@ struct Supervisor {
     started: Instant,
 }
 
+/// How waiting for a group to empty ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum GroupWait {
+    /// No living process is left in it.
+    Empty,
+    /// The grace deadline passed first.
+    GraceExpired,
+    /// A kill was asked meanwhile: the grace is skipped.
+    KillAsked,
+}
+
 /// What the supervisor has done to the group so far.
 #[derive(Debug, Default, Clone, Copy)]
 struct Signals {
@@ -380,9 +391,9 @@ impl Supervisor {
                 let _ = reader.await;
             }
         });
-        let pipes_closed = timeout(self.timing.pipe_grace, &mut drained).await.is_ok();
+        let pipes_closed = self.wait_for_pipes(&mut drained).await;
 
-        if group_exists(self.pgid) {
+        if group_alive(self.pgid) {
             self.end_leftovers(signals).await;
         }
         let adopted = reap_adopted().await;
@@ -403,22 +414,53 @@ impl Supervisor {
         }
     }
 
-    /// Ends a group whose leader has exited, as for a stop: SIGTERM, `stop_grace`, SIGKILL.
+    /// Gives the pipes `pipe_grace` to reach end of file. `true` if they did.
+    ///
+    /// A stop asked meanwhile cuts the grace short when living processes remain in the group:
+    /// they are what holds the pipes, and the stop is about ending them now.
+    async fn wait_for_pipes(&mut self, drained: &mut (impl Future<Output = ()> + Unpin)) -> bool {
+        let deadline = Instant::now() + self.timing.pipe_grace;
+        let mut stop_open = true;
+        loop {
+            let stopping = *self.stop.borrow_and_update() != StopLevel::Running;
+            if stopping && group_alive(self.pgid) {
+                return false;
+            }
+            tokio::select! {
+                () = &mut *drained => return true,
+                () = sleep_until(deadline) => return false,
+                changed = self.stop.changed(), if stop_open && !stopping => {
+                    stop_open = changed.is_ok();
+                }
+            }
+        }
+    }
+
+    /// Ends whatever is left in the group once its leader has exited.
+    ///
+    /// When a stop already signalled the group, what remains is part of that stop: it keeps
+    /// the stop's grace and is told as the stop goes on. Otherwise the leftovers are named in a
+    /// warning and ended as for a stop: SIGTERM, `stop_grace`, SIGKILL (at once when the grace
+    /// is zero or a kill is asked).
     async fn end_leftovers(&mut self, signals: &mut Signals) {
-        let members = group_members(self.pgid);
-        let who = if members.is_empty() {
-            "processes".to_owned()
-        } else {
-            format!("processes {}", list(&members))
-        };
-        let message = format!(
-            "{} exited but left {who} in its process group: ending them",
-            self.label
-        );
-        self.say(Severity::Warn, &message).await;
-        if !signals.kill_sent && !self.timing.stop_grace.is_zero() {
+        if !signals.term_sent && !signals.kill_sent {
+            let who = match group_members(self.pgid) {
+                // They ended on their own between the two looks.
+                Some(members) if members.is_empty() => return,
+                Some(members) => format!("processes {}", list(&members)),
+                None => "processes".to_owned(),
+            };
+            let message = format!(
+                "{} exited but left {who} in its process group: ending them",
+                self.label
+            );
+            self.say(Severity::Warn, &message).await;
+        }
+        let kill_asked = *self.stop.borrow() == StopLevel::Kill;
+        if !signals.kill_sent && !kill_asked && !self.timing.stop_grace.is_zero() {
             if !signals.term_sent {
                 signals.term_sent = true;
+                signals.kill_at = Some(Instant::now() + self.timing.stop_grace);
                 if signal_group(self.pgid, libc::SIGTERM) {
                     let message = format!(
                         "{}: SIGTERM sent to process group {}",
@@ -430,32 +472,41 @@ impl Supervisor {
             let deadline = signals
                 .kill_at
                 .unwrap_or_else(|| Instant::now() + self.timing.stop_grace);
-            if self.wait_group_empty(Some(deadline)).await {
-                return;
+            match self.wait_group_empty(Some(deadline)).await {
+                GroupWait::Empty => return,
+                GroupWait::KillAsked => {}
+                GroupWait::GraceExpired => {
+                    let grace = human_duration(self.timing.stop_grace);
+                    self.say(
+                        Severity::Warn,
+                        &format!("{}: stop grace of {grace} expired", self.label),
+                    )
+                    .await;
+                }
             }
-            let grace = human_duration(self.timing.stop_grace);
-            self.say(
-                Severity::Warn,
-                &format!("{}: stop grace of {grace} expired", self.label),
-            )
-            .await;
         }
-        self.kill_group(signals).await;
+        if !signals.kill_sent {
+            self.kill_group(signals).await;
+        }
         self.wait_group_empty(None).await;
     }
 
-    /// Waits (polling with back-off) until the group is empty, reaping adopted zombies that
-    /// would keep it looking alive. `false` if `deadline` passed first.
-    async fn wait_group_empty(&self, deadline: Option<Instant>) -> bool {
+    /// Waits (polling with back-off) until no living process is left in the group, reaping
+    /// adopted zombies on the way. With a `deadline`, also returns when it passes or when a
+    /// kill is asked, so that the caller can escalate.
+    async fn wait_group_empty(&mut self, deadline: Option<Instant>) -> GroupWait {
         let mut pause = Duration::from_millis(1);
         loop {
             reap_adopted_zombies();
-            if !group_exists(self.pgid) {
-                return true;
+            if !group_alive(self.pgid) {
+                return GroupWait::Empty;
             }
             if let Some(deadline) = deadline {
                 if Instant::now() >= deadline {
-                    return false;
+                    return GroupWait::GraceExpired;
+                }
+                if *self.stop.borrow() == StopLevel::Kill {
+                    return GroupWait::KillAsked;
                 }
             }
             tokio::time::sleep(pause).await;

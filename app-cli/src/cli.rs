@@ -1,0 +1,163 @@
+//! The command line's flags.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use session_domain::{Severity, Source};
+use session_ports::DurationSetting;
+
+use crate::output::ColorChoice;
+
+/// The exit codes, shown in every command's `--help`.
+macro_rules! exit_codes {
+    () => {
+        "Exit codes:
+  0    the run ended on its own (stopped after the runtime exited 0, or prepared),
+       or was stopped by --stop-after
+  1    another error of the tool (for example the log file became unwritable)
+  2    usage or configuration error: nothing ran
+  3    preparation failed (prepare_failed)
+  4    the runtime failed (runtime_failed)
+  129  stopped by SIGHUP      130  stopped by SIGINT (Ctrl-C)
+  141  stdout was closed      143  stopped by SIGTERM
+  101  a bug (the tool panicked; its processes were still killed)"
+    };
+}
+
+/// Prepares and runs a PROMETEU cartridge, with one merged, ordered log.
+#[derive(Debug, Parser)]
+#[command(
+    name = "prometeu-session",
+    version,
+    after_help = exit_codes!(),
+    propagate_version = true,
+    disable_help_subcommand = true
+)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Build, validate and pack the project, then run it in the runtime until it ends.
+    #[command(after_help = concat!("Example:\n  prometeu-session play --project examples/color-square --stop-after 5s\n\n", exit_codes!()))]
+    Play(PlayArgs),
+    /// Build, validate and pack the project, without running it.
+    #[command(after_help = concat!("Example:\n  prometeu-session prepare --project examples/color-square --format json\n\n", exit_codes!()))]
+    Prepare(CommonArgs),
+    /// Write a commented prometeu-session.toml with every default (never overwrites).
+    #[command(after_help = concat!("Example:\n  prometeu-session init --project my-game\n\n", exit_codes!()))]
+    Init(InitArgs),
+}
+
+/// Flags of `play` and `prepare`.
+#[derive(Debug, Clone, Args)]
+pub struct CommonArgs {
+    /// The project root (default: the current directory).
+    #[arg(long, value_name = "DIR")]
+    pub project: Option<PathBuf>,
+    /// The configuration file (default: prometeu-session.toml in the project root).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// How events are printed on stdout.
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    pub format: Format,
+    /// Also write every event, unfiltered, as JSON lines to FILE (created or truncated).
+    #[arg(long, value_name = "FILE")]
+    pub log_file: Option<PathBuf>,
+    /// Show only log lines from these sources (comma-separated, repeatable): build,
+    /// pack-validation, pack, manifest, runtime, session. State changes always show.
+    #[arg(long, value_name = "LIST", value_delimiter = ',', value_parser = parse_source)]
+    pub source: Vec<Source>,
+    /// Show only log lines at this severity or above: trace, debug, info, warn, error.
+    #[arg(long, value_name = "LEVEL", value_parser = parse_severity)]
+    pub min_severity: Option<Severity>,
+    /// Colour: auto (terminal, NO_COLOR, CLICOLOR_FORCE), always or never.
+    #[arg(long, value_enum, value_name = "WHEN", overrides_with_all = ["color", "no_color"])]
+    pub color: Option<ColorChoice>,
+    /// The same as --color never.
+    #[arg(long, overrides_with_all = ["color", "no_color"])]
+    pub no_color: bool,
+}
+
+/// Flags of `play`.
+#[derive(Debug, Clone, Args)]
+pub struct PlayArgs {
+    /// The flags `prepare` takes too.
+    #[command(flatten)]
+    pub common: CommonArgs,
+    /// The runtime executable (overrides [runtime] path; relative to the current directory).
+    #[arg(long, value_name = "PATH")]
+    pub runtime: Option<PathBuf>,
+    /// run: "<runtime> run build"; debug: "<runtime> debug build" and the DevTools handshake.
+    #[arg(long, value_enum)]
+    pub mode: Option<Mode>,
+    /// Debug mode: where the runtime's DevTools socket listens (an IP literal and port).
+    #[arg(long, value_name = "ADDR")]
+    pub debug_address: Option<SocketAddr>,
+    /// Stop the run this long after it is running (for CI and demos), such as 5s or 500ms.
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub stop_after: Option<DurationSetting>,
+}
+
+/// Flags of `init`.
+#[derive(Debug, Clone, Args)]
+pub struct InitArgs {
+    /// The project root (default: the current directory).
+    #[arg(long, value_name = "DIR")]
+    pub project: Option<PathBuf>,
+}
+
+/// `--format`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// For people: time, source, message; lifecycle lines; a summary.
+    Human,
+    /// The canonical event JSON lines, nothing else.
+    Json,
+}
+
+/// `--mode`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Mode {
+    /// Start the runtime with `run build`.
+    Run,
+    /// Start it with `debug build` and complete the DevTools handshake.
+    Debug,
+}
+
+impl CommonArgs {
+    /// `--color`/`--no-color`, the last given winning.
+    pub fn color_choice(&self) -> ColorChoice {
+        if self.no_color {
+            ColorChoice::Never
+        } else {
+            self.color.unwrap_or_default()
+        }
+    }
+}
+
+fn parse_source(text: &str) -> Result<Source, String> {
+    Source::from_name(text).ok_or_else(|| {
+        let known: Vec<&str> = Source::ALL.iter().map(|source| source.as_str()).collect();
+        format!(
+            "unknown source {text:?}; the sources are {}",
+            known.join(", ")
+        )
+    })
+}
+
+fn parse_severity(text: &str) -> Result<Severity, String> {
+    Severity::from_name(text).ok_or_else(|| {
+        format!("unknown severity {text:?}; the levels are trace, debug, info, warn, error")
+    })
+}
+
+fn parse_duration(text: &str) -> Result<DurationSetting, String> {
+    text.parse()
+        .map_err(|error: session_ports::SettingValueError| error.to_string())
+}

@@ -1,0 +1,197 @@
+//! `--format human`: a time, the source in a 15-character column, the message; state changes
+//! as full-width lifecycle lines; one summary line at the end.
+
+use session_domain::{
+    EventView, LogView, SessionState, Severity, Source, StateView, Step, Timestamp,
+};
+
+use super::color::{BLUE, BOLD, CYAN, DIM, GREEN, MAGENTA, RED, RESET, YELLOW};
+use super::escapes::sanitize_into;
+use super::local_time::LocalClock;
+
+const SOURCE_COLUMN: usize = 15;
+const TRUNCATED_MARK: &str = "…[truncated]";
+
+/// Formats events for people.
+#[derive(Debug)]
+pub(crate) struct HumanFormat {
+    color: bool,
+    width: usize,
+    clock: LocalClock,
+    step_durations: Vec<(Step, String)>,
+    first_at: Option<Timestamp>,
+    last_at: Option<Timestamp>,
+}
+
+impl HumanFormat {
+    pub(crate) fn new(color: bool, width: usize) -> Self {
+        Self {
+            color,
+            width: width.clamp(40, 240),
+            clock: LocalClock::default(),
+            step_durations: Vec::new(),
+            first_at: None,
+            last_at: None,
+        }
+    }
+
+    /// Notes what the summary needs from every event, shown or filtered out.
+    pub(crate) fn observe(&mut self, event: &EventView<'_>) {
+        self.first_at.get_or_insert(event.at());
+        self.last_at = Some(event.at());
+        if let EventView::Log(log) = event {
+            if log.source == Source::Session {
+                self.note_step_duration(log.message);
+            }
+        }
+    }
+
+    pub(crate) fn write_event(&mut self, event: &EventView<'_>, out: &mut Vec<u8>) {
+        match event {
+            EventView::Log(log) => self.write_log(log, out),
+            EventView::State(state) => self.write_state(state, out),
+        }
+    }
+
+    fn write_log(&mut self, log: &LogView<'_>, out: &mut Vec<u8>) {
+        self.paint(DIM, out, |this, out| this.clock.write_hms(log.at, out));
+        out.push(b' ');
+        let source = log.source.as_str();
+        self.paint(source_color(log.source), out, |_, out| {
+            out.extend_from_slice(source.as_bytes())
+        });
+        out.extend(std::iter::repeat_n(
+            b' ',
+            SOURCE_COLUMN.saturating_sub(source.len()) + 1,
+        ));
+        let (marker, color) = match log.severity {
+            Severity::Error => ("E ", Some(RED)),
+            Severity::Warn => ("W ", Some(YELLOW)),
+            Severity::Info => ("  ", None),
+            Severity::Debug | Severity::Trace => ("  ", Some(DIM)),
+        };
+        if self.color {
+            let color = color.filter(|_| !has_own_colors(log.message));
+            if let Some(color) = color {
+                out.extend_from_slice(color.as_bytes());
+            }
+            let kept = sanitize_into(log.message, true, out);
+            if color.is_some() || kept {
+                out.extend_from_slice(RESET.as_bytes());
+            }
+        } else {
+            out.extend_from_slice(marker.as_bytes());
+            sanitize_into(log.message, false, out);
+        }
+        if log.truncated {
+            self.paint(DIM, out, |_, out| {
+                out.extend_from_slice(TRUNCATED_MARK.as_bytes())
+            });
+        }
+        out.push(b'\n');
+    }
+
+    fn write_state(&mut self, state: &StateView<'_>, out: &mut Vec<u8>) {
+        self.paint(DIM, out, |this, out| this.clock.write_hms(state.at, out));
+        out.push(b' ');
+        let mut text = format!("── {} ", state.to);
+        if let Some(reason) = state.reason {
+            let mut clean = Vec::new();
+            sanitize_into(reason, false, &mut clean);
+            text.push_str("─ ");
+            text.push_str(&String::from_utf8_lossy(&clean));
+            text.push(' ');
+        }
+        let used = 13 + text.chars().count();
+        text.extend(std::iter::repeat_n('─', self.width.saturating_sub(used)));
+        let color = match state.to {
+            SessionState::PrepareFailed | SessionState::RuntimeFailed => RED,
+            SessionState::Prepared | SessionState::Stopped => GREEN,
+            SessionState::Stopping => YELLOW,
+            _ => CYAN,
+        };
+        if self.color {
+            out.extend_from_slice(BOLD.as_bytes());
+            out.extend_from_slice(color.as_bytes());
+            out.extend_from_slice(text.as_bytes());
+            out.extend_from_slice(RESET.as_bytes());
+        } else {
+            out.extend_from_slice(text.as_bytes());
+        }
+        out.push(b'\n');
+    }
+
+    /// The closing line: outcome, exit status, and how long each step and the whole run took.
+    pub(crate) fn summary(&self, state: SessionState, exit_code: i32) -> String {
+        let mut parts = vec![format!("{state}"), format!("exit status {exit_code}")];
+        for (step, duration) in &self.step_durations {
+            parts.push(format!("{step} {duration}"));
+        }
+        if let (Some(first), Some(last)) = (self.first_at, self.last_at) {
+            let total = std::time::Duration::from_nanos(last.nanos_since(first));
+            parts.push(format!(
+                "total {}",
+                adapter_shipper::process::human_duration(total)
+            ));
+        }
+        let text = format!("══ {} ", parts.join(" · "));
+        let fill = self.width.saturating_sub(text.chars().count());
+        let line = format!("{text}{}", "═".repeat(fill));
+        if self.color {
+            let color = match state {
+                SessionState::PrepareFailed | SessionState::RuntimeFailed => RED,
+                _ if exit_code != 0 => YELLOW,
+                _ => GREEN,
+            };
+            format!("{BOLD}{color}{line}{RESET}\n")
+        } else {
+            format!("{line}\n")
+        }
+    }
+
+    /// Step stories end with "<step> finished: … in 1.21 s" or "<step> failed: … in 0.30 s".
+    fn note_step_duration(&mut self, message: &str) {
+        for step in Step::ORDER {
+            let Some(rest) = message.strip_prefix(step.as_str()) else {
+                continue;
+            };
+            if !(rest.starts_with(" finished") || rest.starts_with(" failed")) {
+                continue;
+            }
+            if let Some((_, duration)) = rest.rsplit_once(" in ") {
+                self.step_durations.retain(|(known, _)| *known != step);
+                self.step_durations.push((step, duration.trim().to_owned()));
+            }
+        }
+    }
+
+    fn paint(
+        &mut self,
+        color: &str,
+        out: &mut Vec<u8>,
+        write: impl FnOnce(&mut Self, &mut Vec<u8>),
+    ) {
+        if self.color {
+            out.extend_from_slice(color.as_bytes());
+            write(self, out);
+            out.extend_from_slice(RESET.as_bytes());
+        } else {
+            write(self, out);
+        }
+    }
+}
+
+fn has_own_colors(message: &str) -> bool {
+    message.contains("\x1b[")
+}
+
+fn source_color(source: Source) -> &'static str {
+    match source {
+        Source::Build => BLUE,
+        Source::PackValidation => MAGENTA,
+        Source::Pack => BLUE,
+        Source::Manifest => MAGENTA,
+        Source::Runtime => GREEN,
+        Source::Session => CYAN,
+    }
+}

@@ -1,0 +1,246 @@
+//! Driving one run from the command line: signals, a closed stdout, `--stop-after`, and the
+//! exit code, which belongs to the first cause of a stop the session accepted.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use adapter_runtime::{Runtime, RuntimeSettings};
+use adapter_shipper::process::ProcessTiming;
+use adapter_shipper::{Shipper, ShipperSettings};
+use session_domain::{LogLimits, SessionState};
+use session_ports::{
+    Clock, ExecutionSession, KillOutcome, Ports, RuntimeSource, ServiceSettings, StopOutcome,
+    SystemClock,
+};
+use tokio::signal::unix::{Signal, SignalKind, signal};
+use tokio::sync::mpsc;
+
+use crate::cli::Format;
+use crate::exit::{ExitCode, Fatal};
+use crate::no_runtime::NoRuntime;
+use crate::output::{HumanFormat, OutputFailure, StdoutFormat, start_output_thread};
+use crate::plan::RunPlan;
+
+/// What asked for the stop, deciding the exit code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum StopCause {
+    Signal(ExitCode, &'static str),
+    StdoutClosed,
+    StopAfter,
+    OutputError,
+}
+
+impl StopCause {
+    fn exit_code(self) -> ExitCode {
+        match self {
+            Self::Signal(code, _) => code,
+            Self::StdoutClosed => ExitCode::StdoutClosed,
+            Self::StopAfter => ExitCode::Success,
+            Self::OutputError => ExitCode::ToolError,
+        }
+    }
+}
+
+struct Signals {
+    interrupt: Signal,
+    terminate: Signal,
+    hangup: Signal,
+}
+
+impl Signals {
+    fn install() -> Result<Self, Fatal> {
+        let install = |kind| {
+            signal(kind).map_err(|error| Fatal::tool(format!("cannot handle signals: {error}")))
+        };
+        Ok(Self {
+            interrupt: install(SignalKind::interrupt())?,
+            terminate: install(SignalKind::terminate())?,
+            hangup: install(SignalKind::hangup())?,
+        })
+    }
+
+    async fn next(&mut self) -> StopCause {
+        tokio::select! {
+            _ = self.interrupt.recv() => StopCause::Signal(ExitCode::Interrupted, "SIGINT"),
+            _ = self.terminate.recv() => StopCause::Signal(ExitCode::Terminated, "SIGTERM"),
+            _ = self.hangup.recv() => StopCause::Signal(ExitCode::Hangup, "SIGHUP"),
+        }
+    }
+}
+
+/// Runs the plan to a terminal state and returns the exit code.
+pub async fn run(plan: RunPlan) -> Result<i32, Fatal> {
+    let mut signals = Signals::install()?;
+    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    let config = &plan.config;
+    let timing = ProcessTiming {
+        stop_grace: config.session.stop_grace,
+        pipe_grace: config.session.pipe_grace,
+        max_line: config.log.max_line,
+    };
+    let shipper = Shipper::new(
+        ShipperSettings {
+            project_root: plan.project_root.clone(),
+            steps: config.shipper.clone(),
+            cartridge: config.cartridge.clone(),
+            timing,
+        },
+        Arc::clone(&clock),
+    );
+    let runtime: Arc<dyn RuntimeSource> = match &plan.runtime_program {
+        Some(program) => Arc::new(Runtime::new(
+            RuntimeSettings {
+                project_root: plan.project_root.clone(),
+                program: program.clone(),
+                mode: config.runtime.mode,
+                debug_address: config.runtime.debug_address.parse().map_err(|_| {
+                    Fatal::usage(format!(
+                        "{}: [runtime] debug_address: found {:?}, expected an IP literal and a port",
+                        config.path.display(),
+                        config.runtime.debug_address
+                    ))
+                })?,
+                handshake_timeout: config.runtime.handshake_timeout.0,
+                env: config.runtime.env.clone(),
+                timing,
+            },
+            Arc::clone(&clock),
+        )),
+        None => Arc::new(NoRuntime),
+    };
+
+    let (failures_tx, mut failures) = mpsc::unbounded_channel();
+    let stdout_format = match plan.format {
+        Format::Json => StdoutFormat::Json,
+        Format::Human => StdoutFormat::Human(HumanFormat::new(plan.color, terminal_width())),
+    };
+    let output = start_output_thread(
+        stdout_format,
+        plan.filter.clone(),
+        plan.log_file,
+        failures_tx,
+    )
+    .map_err(|error| Fatal::tool(format!("cannot start the output thread: {error}")))?;
+
+    let settings = ServiceSettings {
+        limits: LogLimits {
+            max_events: config.log.buffer_events,
+            max_bytes: config.log.buffer_bytes,
+        },
+        ..ServiceSettings::default()
+    };
+    let ports = Ports {
+        shipper: Arc::new(shipper),
+        runtime,
+        clock,
+    };
+    let session = ExecutionSession::start(ports, vec![Box::new(output.sink)], settings);
+    session
+        .play(plan.goal)
+        .await
+        .map_err(|error| Fatal::tool(error.to_string()))?;
+
+    let mut cause: Option<StopCause> = None;
+    let mut tool_error: Option<String> = None;
+    let mut stop_after = plan
+        .stop_after
+        .map(|after| (after, Box::pin(tokio::time::sleep(Duration::MAX / 4))));
+    let mut armed = false;
+    let mut settled = std::pin::pin!(session.settled());
+    let mut running =
+        std::pin::pin!(session.wait_for_state(|state| state == SessionState::Running));
+
+    loop {
+        tokio::select! {
+            snapshot = &mut settled => {
+                let _ = snapshot;
+                break;
+            }
+            _ = &mut running, if !armed && stop_after.is_some() => {
+                armed = true;
+                if let Some((after, timer)) = &mut stop_after {
+                    timer.as_mut().reset(tokio::time::Instant::now() + *after);
+                }
+            }
+            () = async {
+                match &mut stop_after {
+                    Some((_, timer)) => timer.as_mut().await,
+                    None => std::future::pending().await,
+                }
+            }, if armed => {
+                armed = false;
+                stop_after = None;
+                request_stop(&session, &mut cause, StopCause::StopAfter, "--stop-after elapsed").await;
+            }
+            stop = signals.next() => {
+                let StopCause::Signal(_, name) = stop else { continue };
+                match session.state() {
+                    SessionState::Stopping => {
+                        if session.kill_now().await == Ok(KillOutcome::Killing) {
+                            tracing::debug!("second signal: killing every process group now");
+                        }
+                    }
+                    _ => request_stop(&session, &mut cause, stop, &format!("{name} received")).await,
+                }
+            }
+            Some(failure) = failures.recv() => match failure {
+                OutputFailure::StdoutClosed => {
+                    request_stop(&session, &mut cause, StopCause::StdoutClosed, "stdout was closed").await;
+                }
+                OutputFailure::Stdout(error) => {
+                    tool_error.get_or_insert(format!("cannot write to stdout: {error}"));
+                    request_stop(&session, &mut cause, StopCause::OutputError, "stdout cannot be written").await;
+                }
+                OutputFailure::LogFile(error) => {
+                    tool_error.get_or_insert(format!("the log file cannot be written: {error}"));
+                    request_stop(&session, &mut cause, StopCause::OutputError, "the log file cannot be written").await;
+                }
+            },
+        }
+    }
+    let final_state = session.snapshot().state;
+    session.shutdown().await;
+    let report = tokio::task::spawn_blocking(move || output.handle.join())
+        .await
+        .ok()
+        .and_then(Result::ok);
+    drop(plan.lock);
+
+    let exit = cause.map_or_else(|| ExitCode::of_state(final_state), StopCause::exit_code);
+    if let Some(report) = report {
+        if let (Some(human), false) = (&report.human, report.stdout_closed) {
+            use std::io::Write;
+            let mut stdout = std::io::stdout().lock();
+            let _ = stdout.write_all(human.summary(final_state, exit.code()).as_bytes());
+            let _ = stdout.flush();
+        }
+    }
+    if let (Some(message), Some(StopCause::OutputError)) = (tool_error, cause) {
+        return Err(Fatal::tool(message));
+    }
+    Ok(exit.code())
+}
+
+/// Asks for a stop; the first accepted stop's cause keeps the exit code. A stop asked while
+/// one is under way escalates nothing (only signals escalate, in the caller).
+async fn request_stop(
+    session: &ExecutionSession,
+    cause: &mut Option<StopCause>,
+    this: StopCause,
+    reason: &str,
+) {
+    if let Ok(StopOutcome::Requested) = session.stop(reason).await {
+        cause.get_or_insert(this);
+    }
+}
+
+fn terminal_width() -> usize {
+    // SAFETY: TIOCGWINSZ writes one winsize struct into the local we pass.
+    let mut size: libc::winsize = unsafe { std::mem::zeroed() };
+    let result = unsafe { libc::ioctl(libc::STDOUT_FILENO, libc::TIOCGWINSZ, &mut size) };
+    if result == 0 && size.ws_col > 0 {
+        usize::from(size.ws_col)
+    } else {
+        80
+    }
+}
