@@ -7,9 +7,9 @@ use adapter_shipper::process::{self, ProcessSpec, Supervised};
 use session_domain::{LineBatch, RuntimeEnd, RuntimeInfo, Severity, Source};
 use session_ports::{Clock, OutputSender};
 use tokio::sync::watch;
-use tokio::time::{Instant, timeout};
+use tokio::time::Instant;
 
-use crate::devtools::{self, Connected, HandshakeParams};
+use crate::devtools::{self, Connected, HandshakeParams, PumpTarget};
 use crate::handle::{ReadyState, Stopper};
 use crate::{HandshakeError, LaunchError, RuntimeMode, RuntimeSettings, check_runtime_path, story};
 
@@ -195,27 +195,25 @@ impl Launch {
             connection,
         } = running;
         let timing = self.settings.timing;
+        let (reaped, reaped_rx) = watch::channel(false);
         let pump = connection.map(|connection| {
-            tokio::spawn(devtools::pump(
-                connection,
-                Arc::clone(&self.clock),
-                self.output.clone(),
-                supervised.exit_watch(),
-                timing.pipe_grace,
-                timing.max_line.get(),
-            ))
+            let target = PumpTarget {
+                clock: Arc::clone(&self.clock),
+                output: self.output.clone(),
+                exit: supervised.exit_watch(),
+                pipe_grace: timing.pipe_grace,
+                max_line: timing.max_line.get(),
+                reaped: reaped_rx,
+            };
+            tokio::spawn(devtools::pump(connection, target))
         });
         let report = supervised.finished().await;
         if let Some(pump) = pump {
-            // Every process is gone, so the socket is at end of file or about to be; a pump
-            // that still waits is given up rather than holding the run open.
-            let abort = pump.abort_handle();
-            if timeout(timing.pipe_grace.max(MIN_SOCKET_GRACE), pump)
-                .await
-                .is_err()
-            {
-                tracing::warn!("DevTools socket still open after the runtime ended; closing it");
-                abort.abort();
+            // Every process of the group is gone, so the socket is at end of file or about to
+            // be; the pump delivers what is left and gives up a socket that stays silent.
+            reaped.send_replace(true);
+            if let Err(error) = pump.await {
+                tracing::error!(%error, "the DevTools pump failed");
             }
         }
         let end = if self.stopper.asked() {
@@ -247,6 +245,3 @@ impl Launch {
         let _ = self.output.send(batch).await;
     }
 }
-
-/// The least time a DevTools socket gets to reach end of file after the runtime ended.
-const MIN_SOCKET_GRACE: std::time::Duration = std::time::Duration::from_millis(100);

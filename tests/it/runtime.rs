@@ -470,6 +470,40 @@ async fn debug_socket_closed_after_the_handshake_is_a_warning_and_the_run_goes_o
     assert_nothing_survives(&fake, Some(info.pid));
 }
 
+#[tokio::test]
+async fn debug_a_socket_held_open_outside_the_group_does_not_hold_the_run() {
+    let fake = Fake::debug()
+        .env("FAKE_RT_DEVTOOLS_HOLDER", "1")
+        .env(
+            "FAKE_RT_DEVTOOLS_SEND",
+            "{\"type\":\"log\",\"message\":\"last message\"}\n",
+        )
+        .env("FAKE_RT_RUN_FOR", "0");
+    let launched = fake.launch().await;
+    let info = launched.ready().await.expect("the handshake completes");
+    let end = launched.wait().await;
+    let lines = launched.lines().await;
+    // Without a subreaper the holder is out of the adapter's reach: this test ends it.
+    let holder: Vec<i32> = fake
+        .recorded_pids()
+        .into_iter()
+        .filter(|(role, _)| role == "holder")
+        .map(|(_, pid)| pid)
+        .collect();
+    for &pid in &holder {
+        // SAFETY: kill has no memory-safety preconditions.
+        unsafe { libc::kill(pid, libc::SIGKILL) };
+    }
+    support::wait_until_dead(&holder);
+    assert_eq!(holder.len(), 1, "a holder was forked");
+    assert_eq!(end, RuntimeEnd::Exited(Termination::Success));
+    let last = position(&lines, "last message");
+    let given_up = position(&lines, "DevTools socket is held open by a process outside");
+    assert!(last < given_up);
+    assert_eq!(lines[given_up].severity, Severity::Warn);
+    assert_nothing_survives(&fake, Some(info.pid));
+}
+
 /// Launches a debug runtime that must fail its handshake with `cause`; checks the failure,
 /// that the group was ended before the failure was told, and that nothing survives.
 async fn handshake_fails(fake: Fake, cause: HandshakeFailure) -> (PortFailure, Vec<Line>) {
@@ -670,11 +704,22 @@ fn run_harness(stdio: &str, ending: &str) -> (Vec<String>, Vec<(String, i32)>) {
     let stdout = String::from_utf8_lossy(&output.stdout);
     let lines: Vec<String> = stdout.lines().map(str::to_owned).collect();
     let pids = read_pids(&pid_file);
-    // Check (and clean up) before asserting anything else.
-    assert_dead(&pids.iter().map(|(_, pid)| *pid).collect::<Vec<_>>());
+    // Check (and clean up) before asserting anything else. A runtime whose session died is
+    // killed by the kernel as the session exits: give the signal a moment to land.
+    let recorded: Vec<i32> = pids.iter().map(|(_, pid)| *pid).collect();
+    support::wait_until_dead(&recorded);
+    assert_dead(&recorded);
     assert!(output.status.success(), "{output:?}");
     assert_eq!(lines.first().map(String::as_str), Some("subreaper=true"));
     (lines, pids)
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn the_runtime_dies_with_the_session() {
+    let (lines, pids) = run_harness("none", "abandon");
+    assert_eq!(lines.last().map(String::as_str), Some("abandoning"));
+    assert_eq!(pids.len(), 1, "{pids:?}");
 }
 
 #[cfg(target_os = "linux")]

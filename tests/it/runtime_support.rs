@@ -257,6 +257,15 @@ pub fn assert_dead(pids: &[i32]) {
     assert!(alive.is_empty(), "processes still alive: {alive:?}");
 }
 
+/// Waits, within [`PATIENCE`], until none of `pids` is alive; for deaths the kernel delivers
+/// on its own schedule. Callers assert afterwards.
+pub fn wait_until_dead(pids: &[i32]) {
+    let deadline = std::time::Instant::now() + PATIENCE;
+    while pids.iter().any(|&pid| tests::pid_alive(pid)) && std::time::Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
 /// The checks every test ends with: the runtime and everything the fake recorded are gone.
 pub fn assert_nothing_survives(fake: &Fake, runtime_pid: Option<u32>) {
     let mut pids: Vec<i32> = fake

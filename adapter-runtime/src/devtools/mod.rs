@@ -15,4 +15,4 @@ pub use error::HandshakeError;
 pub(crate) use client::{Connected, Connection, HandshakeParams, handshake};
 pub(crate) use connect::something_listens;
 pub(crate) use handshake::Handshake;
-pub(crate) use pump::pump;
+pub(crate) use pump::{PumpTarget, pump};

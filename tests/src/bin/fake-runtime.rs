@@ -24,6 +24,7 @@
 //! | `FAKE_RT_HANDSHAKE_LINE=text` | send this as the first message instead |
 //! | `FAKE_RT_DEVTOOLS_SEND=text` | sent as is after `start` was received |
 //! | `FAKE_RT_AFTER_START=stay\|close` | keep the socket open (default) or close it after sending |
+//! | `FAKE_RT_DEVTOOLS_HOLDER=1` | after `start`, fork a `holder` that leaves the group (`setsid`) and keeps the socket open, silent, forever |
 //!
 //! Every run prints `fake-runtime: ready` on stdout once its signal handling and grandchild are
 //! in place, and `fake-runtime: cartridge started` after receiving `start`.
@@ -258,10 +259,42 @@ fn serve_devtools() -> io::Result<Option<TcpStream>> {
         stream.write_all(text.as_bytes())?;
         stream.flush()?;
     }
+    if var("FAKE_RT_DEVTOOLS_HOLDER").is_some() {
+        fork_socket_holder();
+    }
     if var("FAKE_RT_AFTER_START").as_deref() == Some("close") {
         return Ok(None);
     }
     Ok(Some(stream))
+}
+
+/// Forks (without exec, so that the socket is inherited) a process that leaves our group and
+/// holds the DevTools socket open, silent, until it is killed. Its stdio goes to the null
+/// device so that it holds no output pipe.
+fn fork_socket_holder() {
+    // SAFETY: we are single-threaded here, and the child only calls async-signal-safe
+    // functions (setsid, open, dup2, pause, _exit) before it is killed.
+    let pid = unsafe { libc::fork() };
+    if pid == 0 {
+        // SAFETY: as above; the path is a static NUL-terminated string.
+        unsafe {
+            libc::setsid();
+            let null = libc::open(c"/dev/null".as_ptr(), libc::O_RDWR);
+            if null >= 0 {
+                libc::dup2(null, 0);
+                libc::dup2(null, 1);
+                libc::dup2(null, 2);
+            }
+            loop {
+                libc::pause();
+            }
+        }
+    }
+    if pid > 0 {
+        record_pid("holder", pid as u32);
+    } else {
+        say_err("fake-runtime: cannot fork a socket holder");
+    }
 }
 
 fn linger(debug: bool) {

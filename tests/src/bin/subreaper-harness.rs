@@ -3,9 +3,12 @@
 //! through the runtime adapter, so that a test can check what happens to a grandchild that
 //! left the runtime's process group with `setsid`. One run per process, as the brief asks.
 //!
-//! Usage: `subreaper-harness <fake-runtime> <project-dir> <pid-file> <inherit|null> <exit|stop>`
+//! Usage: `subreaper-harness <fake-runtime> <project-dir> <pid-file> <inherit|null|none> <exit|stop|abandon>`
 //! - `inherit` / `null`: whether the setsid grandchild holds the runtime's output pipes;
-//! - `exit`: the runtime exits 0 on its own; `stop`: it runs until the harness stops it.
+//!   `none`: no grandchild;
+//! - `exit`: the runtime exits 0 on its own; `stop`: it runs until the harness stops it;
+//!   `abandon`: the harness exits at once while the runtime runs, as a session that dies
+//!   would (the runtime must die with it).
 //!
 //! Prints `subreaper=<bool>`, `ready=<debug>`, one `line=<source>\t<message>` per event and
 //! finally `end=<debug>`, then exits 0.
@@ -26,19 +29,21 @@ fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let [fake, project, pid_file, stdio, ending] = args.as_slice() else {
         eprintln!(
-            "usage: subreaper-harness <fake-runtime> <project-dir> <pid-file> <inherit|null> <exit|stop>"
+            "usage: subreaper-harness <fake-runtime> <project-dir> <pid-file> <inherit|null|none> <exit|stop|abandon>"
         );
         std::process::exit(64);
     };
-    let env = BTreeMap::from([
+    let mut env = BTreeMap::from([
         ("FAKE_RT_PID_FILE".to_owned(), pid_file.clone()),
-        ("FAKE_RT_GRANDCHILD".to_owned(), "setsid".to_owned()),
-        ("FAKE_RT_GRANDCHILD_STDIO".to_owned(), stdio.clone()),
         (
             "FAKE_RT_RUN_FOR".to_owned(),
             if ending == "exit" { "0" } else { "forever" }.to_owned(),
         ),
     ]);
+    if stdio != "none" {
+        env.insert("FAKE_RT_GRANDCHILD".to_owned(), "setsid".to_owned());
+        env.insert("FAKE_RT_GRANDCHILD_STDIO".to_owned(), stdio.clone());
+    }
     let settings = RuntimeSettings {
         project_root: PathBuf::from(project),
         program: PathBuf::from(fake),
@@ -80,6 +85,11 @@ fn main() {
             // Stop only once the grandchild exists, or there would be nothing to test.
             let _ = up_rx.await;
             handle.stop();
+        } else if ready.is_ok() && ending == "abandon" {
+            let _ = up_rx.await;
+            println!("abandoning");
+            // No stop, no reaping, no unwinding: only the kernel can end the runtime now.
+            std::process::exit(0);
         }
         let end = handle.wait().await;
         drop(handle);
