@@ -43,8 +43,8 @@ impl Default for ServiceSettings {
     fn default() -> Self {
         Self {
             limits: LogLimits::default(),
-            output_batches: 16,
-            sink_batches: 16,
+            output_batches: 4,
+            sink_batches: 4,
         }
     }
 }

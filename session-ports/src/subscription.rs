@@ -34,8 +34,10 @@ pub enum SubscriptionItem {
 pub struct Subscription {
     shared: Arc<Shared>,
     wake: watch::Receiver<Progress>,
-    /// The `seq` of the last event handed out (or skipped as missed).
+    /// The `seq` of the last event read out of the log into `ready` (or skipped as missed).
     cursor: Seq,
+    /// The `seq` of the last event handed out (or reported missed) by `next`/`try_next`.
+    delivered: Seq,
     ready: VecDeque<SubscriptionItem>,
 }
 
@@ -57,6 +59,7 @@ impl Subscription {
             shared,
             wake,
             cursor,
+            delivered: cursor,
             ready: VecDeque::new(),
         }
     }
@@ -89,12 +92,17 @@ impl Subscription {
         if self.ready.is_empty() {
             self.refill();
         }
-        self.ready.pop_front()
+        let item = self.ready.pop_front()?;
+        match &item {
+            SubscriptionItem::Event(event) => self.delivered = event.seq(),
+            SubscriptionItem::Missed { count } => self.delivered += count,
+        }
+        Some(item)
     }
 
     /// The `seq` of the last event this subscription handed out or reported missed.
     pub fn position(&self) -> Seq {
-        self.cursor
+        self.delivered
     }
 
     /// The subscription as a `futures` stream.

@@ -32,16 +32,29 @@ struct Options {
 fn main() {
     let quick = std::env::args().any(|arg| arg == "--quick");
     let options = if quick {
-        Options { runs: 3, lines: 2_000_000, big_lines: 4_000_000, slow_seconds: 3 }
+        Options {
+            runs: 3,
+            lines: 2_000_000,
+            big_lines: 4_000_000,
+            slow_seconds: 3,
+        }
     } else {
-        Options { runs: 5, lines: 2_000_000, big_lines: 20_000_000, slow_seconds: 5 }
+        Options {
+            runs: 5,
+            lines: 2_000_000,
+            big_lines: 20_000_000,
+            slow_seconds: 5,
+        }
     };
     let work = tempfile::tempdir().expect("temp dir");
     println!("machine: {} cores; {}", cores(), cpu_model());
     throughput(work.path(), &options);
     peak_rss(work.path(), &options);
     slow_consumer(work.path(), &options);
-    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("tokio");
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("tokio");
     runtime.block_on(stop_latency(work.path(), &options));
     runtime.block_on(attach(work.path(), &options));
 }
@@ -52,9 +65,14 @@ fn line_file(dir: &Path, lines: u64) -> PathBuf {
     if path.exists() {
         return path;
     }
-    let mut out = std::io::BufWriter::with_capacity(1 << 20, std::fs::File::create(&path).expect("create"));
+    let mut out =
+        std::io::BufWriter::with_capacity(1 << 20, std::fs::File::create(&path).expect("create"));
     for index in 0..lines {
-        writeln!(out, "frame {index:>12}: the quick brown fox jumps over the dog").expect("write");
+        writeln!(
+            out,
+            "frame {index:>12}: the quick brown fox jumps over the dog"
+        )
+        .expect("write");
     }
     out.flush().expect("flush");
     path
@@ -90,15 +108,26 @@ struct Cost {
 }
 
 /// Runs `command` to its end with stdout on the null device, measuring it with wait4.
+#[expect(
+    clippy::zombie_processes,
+    reason = "reaped by wait4, which also reports its usage"
+)]
 fn measure(mut command: Command) -> Cost {
-    command.stdin(Stdio::null()).stdout(Stdio::null()).stderr(Stdio::inherit());
+    command
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::inherit());
     let started = Instant::now();
     let child = command.spawn().expect("spawn");
     let (status, usage) = wait4(child.id());
     let wall = started.elapsed();
     assert!(status == 0, "{command:?} exited with status {status}");
     let cpu = timeval(usage.ru_utime) + timeval(usage.ru_stime);
-    Cost { wall, cpu, max_rss_kib: usage.ru_maxrss }
+    Cost {
+        wall,
+        cpu,
+        max_rss_kib: usage.ru_maxrss,
+    }
 }
 
 fn wait4(pid: u32) -> (i32, libc::rusage) {
@@ -109,7 +138,11 @@ fn wait4(pid: u32) -> (i32, libc::rusage) {
     let pid = i32::try_from(pid).expect("pid");
     let result = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
     assert_eq!(result, pid, "wait4");
-    let code = if libc::WIFEXITED(status) { libc::WEXITSTATUS(status) } else { 128 + libc::WTERMSIG(status) };
+    let code = if libc::WIFEXITED(status) {
+        libc::WEXITSTATUS(status)
+    } else {
+        128 + libc::WTERMSIG(status)
+    };
     (code, usage)
 }
 
@@ -124,7 +157,9 @@ fn median(mut values: Vec<Duration>) -> Duration {
 
 fn play(project: &Path, format: &str) -> Command {
     let mut command = Command::new(BIN);
-    command.args(["play", "--format", format, "--project"]).arg(project);
+    command
+        .args(["play", "--format", format, "--project"])
+        .arg(project);
     command
 }
 
@@ -150,7 +185,10 @@ fn throughput(dir: &Path, options: &Options) {
         "throughput, {} lines of {LINE_BYTES} bytes, median of {} alternating runs:",
         options.lines, options.runs
     );
-    println!("  baseline `cat FILE | cat > /dev/null`: {:.3} s", baseline.as_secs_f64());
+    println!(
+        "  baseline `cat FILE | cat > /dev/null`: {:.3} s",
+        baseline.as_secs_f64()
+    );
     println!(
         "  play --format human > /dev/null: {:.3} s = {:.2}x baseline (target 4x), {:.0} ns CPU per line",
         human.as_secs_f64(),
@@ -171,13 +209,21 @@ fn peak_rss(dir: &Path, options: &Options) {
         let file = line_file(dir, lines);
         let project = cat_project(dir, &format!("rss-{lines}"), &file);
         let cost = measure(play(&project, "json"));
-        println!("  {lines} lines: {:.1} MiB (wall {:.2} s)", cost.max_rss_kib as f64 / 1024.0, cost.wall.as_secs_f64());
+        println!(
+            "  {lines} lines: {:.1} MiB (wall {:.2} s)",
+            cost.max_rss_kib as f64 / 1024.0,
+            cost.wall.as_secs_f64()
+        );
         let _ = std::fs::remove_file(&file);
     }
 }
 
 /// stdout read at 1 MB/s while the runtime floods: memory stays bounded, the runtime is slowed,
 /// nothing is lost on stdout or in the log file.
+#[expect(
+    clippy::zombie_processes,
+    reason = "reaped by wait4, which also reports its usage"
+)]
 fn slow_consumer(dir: &Path, options: &Options) {
     let lines = options.lines;
     let file = line_file(dir, lines);
@@ -185,7 +231,11 @@ fn slow_consumer(dir: &Path, options: &Options) {
     let log = dir.join("slow.log");
     let mut command = play(&project, "json");
     command
-        .args(["--stop-after", &format!("{}s", options.slow_seconds), "--log-file"])
+        .args([
+            "--stop-after",
+            &format!("{}s", options.slow_seconds),
+            "--log-file",
+        ])
         .arg(&log)
         .stdin(Stdio::null())
         .stdout(Stdio::piped());
@@ -212,7 +262,10 @@ fn slow_consumer(dir: &Path, options: &Options) {
     let stdout_events: Vec<Event> = parse_events(&received);
     let logged: Vec<Event> = parse_events(&std::fs::read(&log).expect("log"));
     let runtime_lines = logged.iter().filter(|event| matches!(event, Event::Log(log) if log.source == session_domain::Source::Runtime)).count();
-    let gapless = logged.iter().enumerate().all(|(index, event)| event.seq() == index as u64 + 1);
+    let gapless = logged
+        .iter()
+        .enumerate()
+        .all(|(index, event)| event.seq() == index as u64 + 1);
     println!(
         "slow consumer at 1 MB/s for {:.1} s (stopped by --stop-after {}s): exit {status}, peak RSS {:.1} MiB;",
         elapsed.as_secs_f64(),
@@ -226,7 +279,11 @@ fn slow_consumer(dir: &Path, options: &Options) {
         "  stdout events {} = log file events {}: {}; log seq gapless: {gapless}",
         stdout_events.len(),
         logged.len(),
-        if stdout_events == logged { "identical" } else { "DIFFERENT" }
+        if stdout_events == logged {
+            "identical"
+        } else {
+            "DIFFERENT"
+        }
     );
 }
 
@@ -238,7 +295,12 @@ fn parse_events(bytes: &[u8]) -> Vec<Event> {
         .collect()
 }
 
-fn in_process_session(dir: &Path, name: &str, script: &str, stop_grace: Duration) -> ExecutionSession {
+fn in_process_session(
+    dir: &Path,
+    name: &str,
+    script: &str,
+    stop_grace: Duration,
+) -> ExecutionSession {
     let project = dir.join(name);
     std::fs::create_dir_all(project.join("build")).expect("mkdir");
     std::fs::write(project.join("build/manifest.json"), "{}\n").expect("manifest");
@@ -255,7 +317,12 @@ fn in_process_session(dir: &Path, name: &str, script: &str, stop_grace: Duration
     let shipper = Shipper::new(
         ShipperSettings {
             project_root: project.clone(),
-            steps: ShipperConfig { build: truth.clone(), pack_validation: truth.clone(), pack: truth, env: Default::default() },
+            steps: ShipperConfig {
+                build: truth.clone(),
+                pack_validation: truth.clone(),
+                pack: truth,
+                env: Default::default(),
+            },
             cartridge: None,
             timing,
         },
@@ -280,7 +347,15 @@ fn in_process_session(dir: &Path, name: &str, script: &str, stop_grace: Duration
         },
         ..ServiceSettings::default()
     };
-    ExecutionSession::start(Ports { shipper: Arc::new(shipper), runtime: Arc::new(runtime), clock }, Vec::new(), settings)
+    ExecutionSession::start(
+        Ports {
+            shipper: Arc::new(shipper),
+            runtime: Arc::new(runtime),
+            clock,
+        },
+        Vec::new(),
+        settings,
+    )
 }
 
 /// From the `stop()` call to the `stopped` event, for a runtime that honours SIGTERM and one
@@ -293,10 +368,17 @@ async fn stop_latency(dir: &Path, options: &Options) {
     ] {
         let mut samples = Vec::new();
         for run in 0..options.runs * 2 {
-            let session = in_process_session(dir, &format!("stop-{}-{run}", samples.len() + name.len()), script, grace);
+            let session = in_process_session(
+                dir,
+                &format!("stop-{}-{run}", samples.len() + name.len()),
+                script,
+                grace,
+            );
             let mut events = session.subscribe(0);
             session.play(RunGoal::Play).await.expect("play");
-            session.wait_for_state(|state| state == SessionState::Running || !state.is_active()).await;
+            session
+                .wait_for_state(|state| state == SessionState::Running || !state.is_active())
+                .await;
             // Let the shell reach `exec sleep`, so the trap is in place.
             tokio::time::sleep(Duration::from_millis(50)).await;
             let started = Instant::now();
@@ -304,7 +386,8 @@ async fn stop_latency(dir: &Path, options: &Options) {
             loop {
                 match events.next().await {
                     Some(SubscriptionItem::Event(event)) => {
-                        if matches!(event.view(), session_domain::EventView::State(state) if state.to == SessionState::Stopped) {
+                        if matches!(event.view(), session_domain::EventView::State(state) if state.to == SessionState::Stopped)
+                        {
                             break;
                         }
                     }
@@ -315,7 +398,11 @@ async fn stop_latency(dir: &Path, options: &Options) {
             samples.push(started.elapsed());
             session.shutdown().await;
         }
-        let target = if name.starts_with("honours") { "50 ms" } else { "stop_grace + 50 ms = 250 ms" };
+        let target = if name.starts_with("honours") {
+            "50 ms"
+        } else {
+            "stop_grace + 50 ms = 250 ms"
+        };
         println!(
             "stop latency, runtime that {name}: median {:.1} ms over {} runs (target under {target})",
             median(samples).as_secs_f64() * 1000.0,
@@ -368,6 +455,10 @@ fn cores() -> usize {
 fn cpu_model() -> String {
     std::fs::read_to_string("/proc/cpuinfo")
         .ok()
-        .and_then(|info| info.lines().find(|line| line.starts_with("model name")).map(|line| line.split(':').nth(1).unwrap_or("").trim().to_owned()))
+        .and_then(|info| {
+            info.lines()
+                .find(|line| line.starts_with("model name"))
+                .map(|line| line.split(':').nth(1).unwrap_or("").trim().to_owned())
+        })
         .unwrap_or_else(|| "unknown CPU".to_owned())
 }

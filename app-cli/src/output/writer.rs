@@ -14,7 +14,7 @@ use tokio::sync::mpsc;
 
 use super::filter::Filter;
 use super::human::HumanFormat;
-use super::json::write_json_line;
+use super::json::JsonWriter;
 
 /// How stdout is written.
 #[derive(Debug)]
@@ -79,7 +79,7 @@ pub(crate) fn start_output_thread(
     log_file: Option<File>,
     failures: mpsc::UnboundedSender<OutputFailure>,
 ) -> io::Result<OutputThread> {
-    let (batches, receiver) = mpsc::channel(8);
+    let (batches, receiver) = mpsc::channel(2);
     let handle = std::thread::Builder::new()
         .name("prometeu-output".into())
         .spawn(move || Writer::new(format, filter, log_file, failures).run(receiver))?;
@@ -97,6 +97,7 @@ struct Writer {
     failures: mpsc::UnboundedSender<OutputFailure>,
     stdout_buffer: Vec<u8>,
     log_buffer: Vec<u8>,
+    json: JsonWriter,
 }
 
 /// Buffered bytes are written out once they pass this size, even mid-burst.
@@ -117,6 +118,7 @@ impl Writer {
             failures,
             stdout_buffer: Vec::with_capacity(WRITE_THRESHOLD * 2),
             log_buffer: Vec::with_capacity(WRITE_THRESHOLD * 2),
+            json: JsonWriter::default(),
         }
     }
 
@@ -153,7 +155,7 @@ impl Writer {
     fn format_batch(&mut self, batch: &Batch) {
         for event in batch.iter() {
             if self.log_file.is_some() {
-                write_json_line(&event, &mut self.log_buffer);
+                self.json.write_line(&event, &mut self.log_buffer);
             }
             if let StdoutFormat::Human(human) = &mut self.format {
                 human.observe(&event);
@@ -163,7 +165,7 @@ impl Writer {
             }
             match &mut self.format {
                 StdoutFormat::Human(human) => human.write_event(&event, &mut self.stdout_buffer),
-                StdoutFormat::Json => write_json_line(&event, &mut self.stdout_buffer),
+                StdoutFormat::Json => self.json.write_line(&event, &mut self.stdout_buffer),
             }
         }
     }
