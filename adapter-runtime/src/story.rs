@@ -69,16 +69,8 @@ pub(crate) fn ended(end: &RuntimeEnd, termination: Termination, duration: Durati
     }
 }
 
-/// `2 s`, `200 ms`, `1.21 s`: how durations read in session lines (as the process module
-/// writes them).
-pub(crate) fn human_duration(duration: Duration) -> String {
-    let millis = duration.as_millis();
-    if millis < 1000 {
-        format!("{millis} ms")
-    } else {
-        format!("{:.2} s", duration.as_secs_f64())
-    }
-}
+/// Durations read the same in every session line: the process module's form.
+pub(crate) use adapter_shipper::process::human_duration;
 
 #[cfg(test)]
 mod tests {

@@ -180,6 +180,12 @@ fn throughput(dir: &Path, options: &Options) {
         json_cpu.push(cost.cpu);
     }
     let (baseline, human, json) = (median(baseline), median(human), median(json));
+    // For comparison, when `CONCURRENTLY` names an installed `concurrently` (npm).
+    let concurrently = std::env::var_os("CONCURRENTLY").map(|program| {
+        let mut command = Command::new(program);
+        command.arg(format!("cat {}", file.display()));
+        measure(command)
+    });
     let per_line = |cpu: Duration| cpu.as_nanos() as f64 / options.lines as f64;
     println!(
         "throughput, {} lines of {LINE_BYTES} bytes, median of {} alternating runs:",
@@ -201,6 +207,14 @@ fn throughput(dir: &Path, options: &Options) {
         json.as_secs_f64() / baseline.as_secs_f64(),
         per_line(median(json_cpu))
     );
+    if let Some(cost) = concurrently {
+        println!(
+            "  for comparison, `concurrently \"cat FILE\"` > /dev/null (one run): {:.3} s = {:.2}x baseline, {:.1} MiB peak RSS",
+            cost.wall.as_secs_f64(),
+            cost.wall.as_secs_f64() / baseline.as_secs_f64(),
+            cost.max_rss_kib as f64 / 1024.0
+        );
+    }
 }
 
 fn peak_rss(dir: &Path, options: &Options) {

@@ -354,19 +354,22 @@ impl Supervisor {
             StopLevel::Terminate if self.timing.stop_grace.is_zero() => {
                 self.kill_group(signals).await
             }
-            StopLevel::Terminate => {
-                signals.term_sent = true;
-                signals.kill_at = Some(Instant::now() + self.timing.stop_grace);
-                if signal_group(self.pgid, libc::SIGTERM) {
-                    let message = format!(
-                        "{}: SIGTERM sent to process group {}",
-                        self.label, self.pgid
-                    );
-                    self.say(Severity::Info, &message).await;
-                }
-            }
+            StopLevel::Terminate => self.terminate_group(signals).await,
             StopLevel::Kill if signals.kill_sent => {}
             StopLevel::Kill => self.kill_group(signals).await,
+        }
+    }
+
+    /// SIGTERM to the group, with SIGKILL due after `stop_grace`.
+    async fn terminate_group(&mut self, signals: &mut Signals) {
+        signals.term_sent = true;
+        signals.kill_at = Some(Instant::now() + self.timing.stop_grace);
+        if signal_group(self.pgid, libc::SIGTERM) {
+            let message = format!(
+                "{}: SIGTERM sent to process group {}",
+                self.label, self.pgid
+            );
+            self.say(Severity::Info, &message).await;
         }
     }
 
@@ -459,15 +462,7 @@ impl Supervisor {
         let kill_asked = *self.stop.borrow() == StopLevel::Kill;
         if !signals.kill_sent && !kill_asked && !self.timing.stop_grace.is_zero() {
             if !signals.term_sent {
-                signals.term_sent = true;
-                signals.kill_at = Some(Instant::now() + self.timing.stop_grace);
-                if signal_group(self.pgid, libc::SIGTERM) {
-                    let message = format!(
-                        "{}: SIGTERM sent to process group {}",
-                        self.label, self.pgid
-                    );
-                    self.say(Severity::Info, &message).await;
-                }
+                self.terminate_group(signals).await;
             }
             let deadline = signals
                 .kill_at
