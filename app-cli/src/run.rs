@@ -18,7 +18,7 @@ use tokio::sync::mpsc;
 use crate::cli::Format;
 use crate::exit::{ExitCode, Fatal};
 use crate::no_runtime::NoRuntime;
-use crate::output::{HumanFormat, OutputFailure, StdoutFormat, start_output_thread};
+use crate::output::{HumanFormat, OutputFailure, StdoutFormat, start_output_thread, watch_stdout};
 use crate::plan::RunPlan;
 
 /// What asked for the stop, deciding the exit code.
@@ -114,6 +114,7 @@ pub async fn run(plan: RunPlan) -> Result<i32, Fatal> {
         Format::Json => StdoutFormat::Json,
         Format::Human => StdoutFormat::Human(HumanFormat::new(plan.color, terminal_width())),
     };
+    watch_stdout(failures_tx.clone());
     let output = start_output_thread(
         stdout_format,
         plan.filter.clone(),

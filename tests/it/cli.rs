@@ -489,3 +489,42 @@ fn a_second_session_on_the_same_project_fails_fast_naming_the_holder() {
     std::thread::sleep(Duration::from_millis(10));
     project.assert_nothing_alive();
 }
+
+#[test]
+fn a_stdout_closed_while_the_runtime_is_quiet_is_noticed_without_waiting_for_output() {
+    use std::io::BufRead;
+    let project = Project::new(&Setup {
+        runtime: &[("STDOUT_LINES", "1"), ("RUN_FOR", "forever")],
+        ..happy()
+    });
+    let mut child = project
+        .command("play", &["--format", "json"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    let mut reader = std::io::BufReader::new(child.stdout.take().expect("stdout"));
+    let mut line = String::new();
+    while !line.contains("fake-runtime: ready") {
+        line.clear();
+        assert!(
+            reader.read_line(&mut line).expect("read") > 0,
+            "stdout ended early"
+        );
+    }
+    // The runtime now says nothing more; closing our end must still end the run.
+    drop(reader);
+    let deadline = std::time::Instant::now() + support::PATIENCE;
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("try_wait") {
+            break status;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the closed stdout went unnoticed"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    assert_eq!(status.code(), Some(141));
+    project.assert_nothing_alive();
+}

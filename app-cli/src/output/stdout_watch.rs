@@ -1,0 +1,44 @@
+//! Noticing that the reader of stdout went away while nothing is being written.
+//!
+//! A write to a closed pipe fails with EPIPE, but a quiet runtime may write nothing for a long
+//! time, and `prometeu-session play | head -n 3` should not linger until it does. A thread
+//! blocked in `poll` on stdout with no events requested wakes only for POLLERR or POLLHUP,
+//! which a pipe reports once its reader has closed it; files and /dev/null never report them.
+
+use tokio::sync::mpsc;
+
+use super::OutputFailure;
+
+/// Starts the watcher; it reports `StdoutClosed` at most once and then ends. If the thread
+/// cannot be started, closing is still noticed at the next write.
+pub(crate) fn watch_stdout(failures: mpsc::UnboundedSender<OutputFailure>) {
+    let spawned = std::thread::Builder::new()
+        .name("prometeu-stdout-watch".into())
+        .spawn(move || {
+            let mut watched = libc::pollfd {
+                fd: libc::STDOUT_FILENO,
+                events: 0,
+                revents: 0,
+            };
+            loop {
+                // SAFETY: poll reads and writes the one pollfd we own for the duration of the call.
+                let ready = unsafe { libc::poll(&mut watched, 1, -1) };
+                if ready < 0 {
+                    if std::io::Error::last_os_error().kind() == std::io::ErrorKind::Interrupted {
+                        continue;
+                    }
+                    return;
+                }
+                if watched.revents & libc::POLLNVAL != 0 {
+                    return;
+                }
+                if watched.revents & (libc::POLLERR | libc::POLLHUP) != 0 {
+                    let _ = failures.send(OutputFailure::StdoutClosed);
+                    return;
+                }
+            }
+        });
+    if let Err(error) = spawned {
+        tracing::debug!(%error, "cannot watch stdout; a closed stdout is noticed at the next write");
+    }
+}
