@@ -147,13 +147,7 @@ impl LineFramer {
                 truncated: false,
             });
         } else {
-            self.fill_to_max(tail);
-            let kept = utf8_cut(&self.pending);
-            self.truncated_lines += 1;
-            emit(FramedLine {
-                bytes: &self.pending[..kept],
-                truncated: true,
-            });
+            self.emit_pending_cut(tail, emit);
         }
         self.pending.clear();
     }
@@ -174,15 +168,20 @@ impl LineFramer {
         if self.pending.is_empty() {
             self.emit_cut(tail, emit);
         } else {
-            self.fill_to_max(tail);
-            let kept = utf8_cut(&self.pending);
-            self.truncated_lines += 1;
-            emit(FramedLine {
-                bytes: &self.pending[..kept],
-                truncated: true,
-            });
+            self.emit_pending_cut(tail, emit);
             self.pending.clear();
         }
+    }
+
+    /// Completes the pending line up to `max_line` bytes from `tail` and emits it cut.
+    fn emit_pending_cut(&mut self, tail: &[u8], emit: &mut impl FnMut(FramedLine<'_>)) {
+        self.fill_to_max(tail);
+        let kept = utf8_cut(&self.pending);
+        self.truncated_lines += 1;
+        emit(FramedLine {
+            bytes: &self.pending[..kept],
+            truncated: true,
+        });
     }
 
     /// Emits the first `max_line` bytes of `line`, which is longer, as a cut line.

@@ -465,20 +465,27 @@ impl<T: Clone> Outcome<T> {
     }
 }
 
-/// A shipper that plays a [`PreparationScript`] on every `start`.
+/// A port source that plays one script per start: [`ScriptedShipper`] plays
+/// [`PreparationScript`]s, [`ScriptedRuntime`] plays [`RuntimeScript`]s.
 ///
 /// The scripts given to [`new`](Self::new) and [`then`](Self::then) are used by the first,
 /// second, … start; the last one repeats. Each start spawns one task that plays the script
-/// (so `start` returns at once, as the port requires).
+/// (so `start` and `launch` return at once, as the ports require).
 #[derive(Debug)]
-pub struct ScriptedShipper {
-    scripts: Vec<PreparationScript>,
+pub struct Scripted<S> {
+    scripts: Vec<S>,
     recorder: Arc<Recorder>,
 }
 
-impl ScriptedShipper {
+/// A shipper that plays a [`PreparationScript`] on every `start`.
+pub type ScriptedShipper = Scripted<PreparationScript>;
+
+/// A runtime source that plays a [`RuntimeScript`] on every `launch`.
+pub type ScriptedRuntime = Scripted<RuntimeScript>;
+
+impl<S: Clone> Scripted<S> {
     /// Plays `script` on every start; lines are stamped with the Unix epoch.
-    pub fn new(script: PreparationScript) -> Self {
+    pub fn new(script: S) -> Self {
         Self {
             scripts: vec![script],
             recorder: Arc::new(Recorder::new(None)),
@@ -486,7 +493,7 @@ impl ScriptedShipper {
     }
 
     /// Plays `script` on the next start after those already given (and on later ones).
-    pub fn then(mut self, script: PreparationScript) -> Self {
+    pub fn then(mut self, script: S) -> Self {
         self.scripts.push(script);
         self
     }
@@ -497,30 +504,28 @@ impl ScriptedShipper {
         self
     }
 
-    /// How the service called this shipper and its preparations so far.
+    /// How the service called this source and its handles so far (`starts` counts launches).
     pub fn calls(&self) -> PortCalls {
         *lock(&self.recorder.calls)
     }
 
-    /// The run numbers `start` was called with, in order.
+    /// The run numbers `start`/`launch` was called with, in order.
     pub fn runs(&self) -> Vec<RunNumber> {
         lock(&self.recorder.runs).clone()
     }
 
-    /// How many batches the preparations have sent (their `send` completed).
+    /// How many batches the handles have sent (their `send` completed).
     pub fn sent(&self) -> usize {
         *self.recorder.sent.borrow()
     }
 
-    /// Waits until the preparations have sent at least `at_least` batches.
+    /// Waits until the handles have sent at least `at_least` batches.
     pub async fn wait_sent(&self, at_least: usize) {
         self.recorder.wait_sent(at_least).await;
     }
-}
 
-#[async_trait]
-impl ShipperSource for ScriptedShipper {
-    async fn start(&self, run: RunNumber, output: OutputSender) -> Box<dyn RunningPreparation> {
+    /// Records a start of `run` and returns its script and a fresh control.
+    fn next_start(&self, run: RunNumber) -> (S, Arc<Control>) {
         let index = {
             let mut calls = lock(&self.recorder.calls);
             calls.starts += 1;
@@ -528,7 +533,14 @@ impl ShipperSource for ScriptedShipper {
         };
         lock(&self.recorder.runs).push(run);
         let script = self.scripts[index.min(self.scripts.len() - 1)].clone();
-        let control = Control::new(Arc::clone(&self.recorder));
+        (script, Control::new(Arc::clone(&self.recorder)))
+    }
+}
+
+#[async_trait]
+impl ShipperSource for ScriptedShipper {
+    async fn start(&self, run: RunNumber, output: OutputSender) -> Box<dyn RunningPreparation> {
+        let (script, control) = self.next_start(run);
         let outcome = Outcome::new();
         let (task_control, task_outcome) = (Arc::clone(&control), Arc::clone(&outcome));
         tokio::spawn(async move {
@@ -561,68 +573,10 @@ impl RunningPreparation for ScriptedPreparation {
     }
 }
 
-/// A runtime source that plays a [`RuntimeScript`] on every `launch`.
-///
-/// Scripts are used in order as for [`ScriptedShipper`]; the last one repeats.
-#[derive(Debug)]
-pub struct ScriptedRuntime {
-    scripts: Vec<RuntimeScript>,
-    recorder: Arc<Recorder>,
-}
-
-impl ScriptedRuntime {
-    /// Plays `script` on every launch; lines are stamped with the Unix epoch.
-    pub fn new(script: RuntimeScript) -> Self {
-        Self {
-            scripts: vec![script],
-            recorder: Arc::new(Recorder::new(None)),
-        }
-    }
-
-    /// Plays `script` on the next launch after those already given (and on later ones).
-    pub fn then(mut self, script: RuntimeScript) -> Self {
-        self.scripts.push(script);
-        self
-    }
-
-    /// Stamps lines with `clock` when they are sent.
-    pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
-        self.recorder = Arc::new(Recorder::new(Some(clock)));
-        self
-    }
-
-    /// How the service called this source and its runtimes so far (`starts` counts launches).
-    pub fn calls(&self) -> PortCalls {
-        *lock(&self.recorder.calls)
-    }
-
-    /// The run numbers `launch` was called with, in order.
-    pub fn runs(&self) -> Vec<RunNumber> {
-        lock(&self.recorder.runs).clone()
-    }
-
-    /// How many batches the runtimes have sent (their `send` completed).
-    pub fn sent(&self) -> usize {
-        *self.recorder.sent.borrow()
-    }
-
-    /// Waits until the runtimes have sent at least `at_least` batches.
-    pub async fn wait_sent(&self, at_least: usize) {
-        self.recorder.wait_sent(at_least).await;
-    }
-}
-
 #[async_trait]
 impl RuntimeSource for ScriptedRuntime {
     async fn launch(&self, run: RunNumber, output: OutputSender) -> Box<dyn RunningRuntime> {
-        let index = {
-            let mut calls = lock(&self.recorder.calls);
-            calls.starts += 1;
-            calls.starts - 1
-        };
-        lock(&self.recorder.runs).push(run);
-        let script = self.scripts[index.min(self.scripts.len() - 1)].clone();
-        let control = Control::new(Arc::clone(&self.recorder));
+        let (script, control) = self.next_start(run);
         let ready = Outcome::new();
         let end = Outcome::new();
         let (task_control, task_ready, task_end) =
