@@ -31,7 +31,6 @@ macro_rules! exit_codes {
     name = "prometeu-session",
     version,
     after_help = exit_codes!(),
-    propagate_version = true,
     disable_help_subcommand = true
 )]
 pub struct Cli {
@@ -152,7 +151,12 @@ fn parse_source(text: &str) -> Result<Source, String> {
 }
 
 fn parse_severity(text: &str) -> Result<Severity, String> {
-    Severity::from_name(text).ok_or_else(|| {
+    let name = match text.to_ascii_lowercase().as_str() {
+        "warning" => "warn".to_owned(),
+        "err" => "error".to_owned(),
+        other => other.to_owned(),
+    };
+    Severity::from_name(&name).ok_or_else(|| {
         format!("unknown severity {text:?}; the levels are trace, debug, info, warn, error")
     })
 }

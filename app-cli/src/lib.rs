@@ -69,23 +69,52 @@ fn run_plan(plan: plan::RunPlan) -> Result<i32, Fatal> {
 fn usage_error(error: &clap::Error) -> i32 {
     use clap::error::ErrorKind;
     match error.kind() {
-        ErrorKind::DisplayHelp
-        | ErrorKind::DisplayVersion
-        | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
+        ErrorKind::DisplayHelp | ErrorKind::DisplayVersion => {
             let _ = error.print();
-            if error.kind() == ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand {
-                2
-            } else {
-                0
-            }
+            0
+        }
+        ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand | ErrorKind::MissingSubcommand => {
+            Fatal::usage(
+                "a command is required: play, prepare or init; see `prometeu-session --help`",
+            )
+            .report()
         }
         _ => {
-            let rendered = error.render().to_string();
-            let first = rendered.lines().next().unwrap_or("invalid usage");
-            let first = first.strip_prefix("error: ").unwrap_or(first);
-            Fatal::usage(format!("{first}; see `prometeu-session --help`")).report()
+            let help = match subcommand_in_args() {
+                Some(command) => format!("prometeu-session {command} --help"),
+                None => "prometeu-session --help".to_owned(),
+            };
+            Fatal::usage(format!(
+                "{}; see `{help}`",
+                one_line(&error.render().to_string())
+            ))
+            .report()
         }
     }
+}
+
+/// The lines of a clap error that say what is wrong (and the possible values), as one line.
+fn one_line(rendered: &str) -> String {
+    let parts: Vec<&str> = rendered
+        .lines()
+        .map(str::trim)
+        .take_while(|line| !line.starts_with("Usage:") && !line.starts_with("For more information"))
+        .filter(|line| !line.is_empty())
+        .map(|line| line.strip_prefix("error: ").unwrap_or(line))
+        .collect();
+    if parts.is_empty() {
+        "invalid usage".to_owned()
+    } else {
+        parts.join(" ")
+    }
+}
+
+/// The command named on the command line, for pointing at its `--help`.
+fn subcommand_in_args() -> Option<String> {
+    std::env::args()
+        .skip(1)
+        .find(|arg| !arg.starts_with('-'))
+        .filter(|arg| ["play", "prepare", "init"].contains(&arg.as_str()))
 }
 
 /// A panic is a bug: kill every process group we started, say so, exit 101.
@@ -105,6 +134,7 @@ fn init_tracing() {
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .with_writer(std::io::stderr)
         .with_target(false)
         .try_init();

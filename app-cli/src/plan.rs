@@ -54,7 +54,7 @@ fn plan(common: &CommonArgs, play: Option<&PlayArgs>) -> Result<RunPlan, Fatal> 
     let cwd = std::env::current_dir()
         .map_err(|error| Fatal::tool(format!("cannot read the current directory: {error}")))?;
     let project_root = match &common.project {
-        Some(project) => cwd.join(project),
+        Some(project) => clean(&cwd.join(project)),
         None => cwd.clone(),
     };
     if !project_root.is_dir() {
@@ -64,7 +64,7 @@ fn plan(common: &CommonArgs, play: Option<&PlayArgs>) -> Result<RunPlan, Fatal> 
         )));
     }
     let config_path = match &common.config {
-        Some(config) => cwd.join(config),
+        Some(config) => clean(&cwd.join(config)),
         None => project_root.join(CONFIG_FILE_NAME),
     };
     let mut config = load(&config_path).map_err(|error| Fatal::usage(error.to_string()))?;
@@ -90,7 +90,7 @@ fn plan(common: &CommonArgs, play: Option<&PlayArgs>) -> Result<RunPlan, Fatal> 
             )
             .map_err(|error| runtime_config_error(&config_path, &error)),
         };
-        runtime_program = Some(checked?);
+        runtime_program = Some(clean(&checked?));
     }
 
     let lock = lock_project(&project_root).map_err(|error| Fatal::usage(error.to_string()))?;
@@ -134,4 +134,12 @@ fn runtime_flag_error(path: &Path, error: &RuntimePathError) -> Fatal {
 
 fn runtime_config_error(config: &Path, error: &RuntimePathError) -> Fatal {
     Fatal::usage(format!("{}: [runtime] path: {error}", config.display()))
+}
+
+/// Drops `.` components, so that messages and session lines show `/a/b`, not `/a/./b`. (`..`
+/// is kept: removing it lexically would be wrong across symbolic links.)
+fn clean(path: &Path) -> PathBuf {
+    path.components()
+        .filter(|part| *part != std::path::Component::CurDir)
+        .collect()
 }

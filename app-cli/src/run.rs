@@ -142,6 +142,7 @@ pub async fn run(plan: RunPlan) -> Result<i32, Fatal> {
         .map_err(|error| Fatal::tool(error.to_string()))?;
 
     let mut cause: Option<StopCause> = None;
+    let mut signals_received = 0_u32;
     let mut tool_error: Option<String> = None;
     let mut stop_after = plan
         .stop_after
@@ -175,13 +176,15 @@ pub async fn run(plan: RunPlan) -> Result<i32, Fatal> {
             }
             stop = signals.next() => {
                 let StopCause::Signal(_, name) = stop else { continue };
-                match session.state() {
-                    SessionState::Stopping => {
-                        if session.kill_now().await == Ok(KillOutcome::Killing) {
-                            tracing::debug!("second signal: killing every process group now");
-                        }
+                signals_received += 1;
+                // The first signal stops with grace, even when a stop of another cause is
+                // already under way; the second one kills.
+                if signals_received >= 2 && session.state() == SessionState::Stopping {
+                    if session.kill_now().await == Ok(KillOutcome::Killing) {
+                        tracing::debug!("second signal: killing every process group now");
                     }
-                    _ => request_stop(&session, &mut cause, stop, &format!("{name} received")).await,
+                } else {
+                    request_stop(&session, &mut cause, stop, &format!("{name} received")).await;
                 }
             }
             Some(failure) = failures.recv() => match failure {
@@ -216,10 +219,28 @@ pub async fn run(plan: RunPlan) -> Result<i32, Fatal> {
             let _ = stdout.flush();
         }
     }
-    if let (Some(message), Some(StopCause::OutputError)) = (tool_error, cause) {
-        return Err(Fatal::tool(message));
+    // The output thread may have failed on the last batches, after the run had ended.
+    while let Ok(failure) = failures.try_recv() {
+        match failure {
+            OutputFailure::LogFile(error) => {
+                tool_error.get_or_insert(format!("the log file cannot be written: {error}"));
+            }
+            OutputFailure::Stdout(error) => {
+                tool_error.get_or_insert(format!("cannot write to stdout: {error}"));
+            }
+            OutputFailure::StdoutClosed => {}
+        }
     }
-    Ok(exit.code())
+    match (tool_error, cause) {
+        // An output error owns the exit code unless a stop of another cause came first;
+        // either way it is said, since something was not written.
+        (Some(message), None | Some(StopCause::OutputError)) => Err(Fatal::tool(message)),
+        (Some(message), Some(_)) => {
+            Fatal::tool(message).report();
+            Ok(exit.code())
+        }
+        (None, _) => Ok(exit.code()),
+    }
 }
 
 /// Asks for a stop; the first accepted stop's cause keeps the exit code. A stop asked while

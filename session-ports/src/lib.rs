@@ -30,7 +30,9 @@ pub use execution::{
 };
 pub use output::{OutputClosed, OutputSender, output_channel};
 pub use runtime::{RunningRuntime, RuntimeSource};
-pub use settings::{DurationSetting, InvalidSetting, SettingValueError, SizeSetting};
+pub use settings::{
+    DurationSetting, InvalidSetting, MAX_DURATION, MAX_SIZE, SettingValueError, SizeSetting,
+};
 pub use shipper::{RunningPreparation, ShipperSource};
 pub use sink::{LogSink, SinkError};
 pub use subscription::{Subscription, SubscriptionItem};

@@ -256,7 +256,7 @@ impl Owner {
     }
 
     async fn on_sink_failure(&mut self, failure: SinkFailure) {
-        tracing::warn!(error = %failure.error, "a sink failed and was dropped");
+        tracing::debug!(error = %failure.error, "a sink failed and was dropped");
         // The error names the sink ("stdout: the reader closed it").
         let reason = failure.error.to_string();
         self.apply(Input::Stop { reason }).await;

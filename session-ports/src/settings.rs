@@ -23,8 +23,17 @@ pub struct SettingValueError {
     expected: &'static str,
 }
 
-const DURATION_FORM: &str = "an integer and ms, s or m, such as \"200ms\" or \"2s\"";
-const SIZE_FORM: &str = "an integer and B, KiB or MiB, such as \"64KiB\"";
+const DURATION_FORM: &str =
+    "an integer and ms, s or m, such as \"200ms\" or \"2s\", at most one day (\"1440m\")";
+const SIZE_FORM: &str =
+    "an integer and B, KiB or MiB, such as \"64KiB\", at most 1 GiB (\"1024MiB\")";
+
+/// The longest duration a setting may hold: longer ones are surely mistakes, and keeping
+/// them bounded keeps every deadline computed from them representable.
+pub const MAX_DURATION: Duration = Duration::from_secs(24 * 60 * 60);
+
+/// The largest size a setting may hold.
+pub const MAX_SIZE: u64 = 1024 * 1024 * 1024;
 
 fn split_number(text: &str) -> Option<(u64, &str)> {
     let digits = text.bytes().take_while(u8::is_ascii_digit).count();
@@ -49,6 +58,9 @@ impl FromStr for DurationSetting {
             "m" => Duration::from_secs(number.checked_mul(60).ok_or_else(error)?),
             _ => return Err(error()),
         };
+        if duration > MAX_DURATION {
+            return Err(error());
+        }
         Ok(Self(duration))
     }
 }
@@ -68,7 +80,11 @@ impl FromStr for SizeSetting {
             "MiB" => 1024 * 1024,
             _ => return Err(error()),
         };
-        Ok(Self(number.checked_mul(factor).ok_or_else(error)?))
+        let bytes = number.checked_mul(factor).ok_or_else(error)?;
+        if bytes > MAX_SIZE {
+            return Err(error());
+        }
+        Ok(Self(bytes))
     }
 }
 
@@ -160,6 +176,11 @@ mod tests {
     #[case("1.5s")]
     #[case("2h")]
     #[case("64kb")]
+    #[case("18446744073709551615s")]
+    #[case("1441m")]
+    #[case("86400001ms")]
+    #[case("1025MiB")]
+    #[case("1073741825B")]
     fn rejects_other_forms(#[case] text: &str) {
         assert!(text.parse::<DurationSetting>().is_err());
         assert!(text.parse::<SizeSetting>().is_err());

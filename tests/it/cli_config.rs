@@ -78,7 +78,7 @@ const BAD: &[(&str, &[&str])] = &[
     ),
     (
         "[runtime]\npath = \"./runtime.sh\"\nenv = { RUST_LOG = 1 }\n",
-        &["[runtime] env", "table of strings"],
+        &["[runtime] env.RUST_LOG", "1 (an integer)", "a string"],
     ),
     (
         "[runtime]\npath = \"./runtime.sh\"\n[log]\nmax_line = \"64KB\"\n",
@@ -145,6 +145,14 @@ const BAD: &[(&str, &[&str])] = &[
         &["[runtime] path", "--runtime"],
     ),
     (
+        "[runtime]\npath = \"./runtime.sh\"\n[session]\nstop_grace = \"18446744073709551615s\"\n",
+        &["[session] stop_grace", "at most one day"],
+    ),
+    (
+        "[runtime]\npath = \"./runtime.sh\"\n[log]\nmax_line = \"18446744073709551615B\"\n",
+        &["[log] max_line", "at most 1 GiB"],
+    ),
+    (
         "stop_grace = \"1s\"\n[runtime]\npath = \"./runtime.sh\"\n",
         &["stop_grace", "did you mean `stop_grace` in [session]"],
     ),
@@ -202,6 +210,8 @@ fn usage_errors_are_one_line_exit_2() {
         &["--min-severity", "loud"][..],
         &["--format", "xml"][..],
         &["--stop-after", "5"][..],
+        &["--stop-after", "18446744073709551615s"][..],
+        &["--mode", "fast"][..],
     ] {
         let (code, _, stderr) = run_play(dir.path(), args);
         assert_eq!(code, 2, "{args:?}: {stderr}");
@@ -280,5 +290,26 @@ fn init_writes_a_config_that_loads_and_then_play_says_what_to_edit() {
     assert_eq!(
         std::fs::read_to_string(dir.path().join("prometeu-session.toml")).expect("read"),
         written
+    );
+}
+
+#[test]
+fn a_bare_command_line_is_a_one_line_usage_error() {
+    let output = Command::new(BIN).output().expect("run");
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(stderr.contains("play, prepare or init"), "{stderr}");
+}
+
+#[test]
+fn an_unwritable_log_file_is_a_tool_error_exit_1() {
+    let dir = project(GOOD);
+    let (code, _, stderr) = run_play(dir.path(), &["--log-file", "/dev/full"]);
+    assert_eq!(code, 1, "{stderr}");
+    let last = stderr.lines().last().unwrap_or("");
+    assert!(
+        last.starts_with("prometeu-session: error: the log file cannot be written"),
+        "{stderr}"
     );
 }

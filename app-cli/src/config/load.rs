@@ -10,7 +10,7 @@ use session_domain::EVENT_OVERHEAD_BYTES;
 use session_ports::{DurationSetting, InvalidSetting, SizeSetting};
 use toml::{Table, Value};
 
-use super::schema::{REQUIRED_CARTRIDGE_KEYS, TABLES, check, describe, nearest};
+use super::schema::{Kind, REQUIRED_CARTRIDGE_KEYS, TABLES, check, describe, nearest};
 
 /// The file every command reads unless `--config` names another.
 pub const CONFIG_FILE_NAME: &str = "prometeu-session.toml";
@@ -177,16 +177,30 @@ pub fn parse(path: &Path, text: &str) -> Result<ConfigFile, ConfigError> {
             .unwrap_or(defaults.buffer_events),
         buffer_bytes: size(section("log"), "buffer_bytes").unwrap_or(defaults.buffer_bytes),
     };
-    if log.buffer_bytes.get() < log.max_line.get() + EVENT_OVERHEAD_BYTES {
-        return Err(invalid(InvalidSetting {
-            table: "log".into(),
-            key: "buffer_bytes".into(),
-            found: format!("\"{}\"", SizeSetting(log.buffer_bytes.get() as u64)),
-            expected: format!(
-                "at least max_line + 64 bytes ({} bytes), so that the longest line fits",
-                log.max_line.get() + EVENT_OVERHEAD_BYTES
-            ),
-        }));
+    let needed = log.max_line.get().saturating_add(EVENT_OVERHEAD_BYTES);
+    if log.buffer_bytes.get() < needed {
+        let written = section("log").is_some_and(|log| log.contains_key("buffer_bytes"));
+        let setting = if written {
+            InvalidSetting {
+                table: "log".into(),
+                key: "buffer_bytes".into(),
+                found: format!("\"{}\"", SizeSetting(log.buffer_bytes.get() as u64)),
+                expected: format!(
+                    "at least max_line + 64 bytes ({needed} bytes), so that the longest line fits"
+                ),
+            }
+        } else {
+            InvalidSetting {
+                table: "log".into(),
+                key: "max_line".into(),
+                found: format!("\"{}\"", SizeSetting(log.max_line.get() as u64)),
+                expected: format!(
+                    "at most buffer_bytes - 64 bytes (buffer_bytes is {} by default); raise [log] buffer_bytes too",
+                    SizeSetting(log.buffer_bytes.get() as u64)
+                ),
+            }
+        };
+        return Err(invalid(setting));
     }
 
     let runtime: RuntimeConfig = typed(path, &table, "runtime")?.unwrap_or_default();
@@ -286,6 +300,19 @@ fn walk(path: &Path, file: &Table) -> Result<(), ConfigError> {
                     hint,
                 });
             };
+            if let (Kind::TextMap, Value::Table(entries)) = (kind, value) {
+                if let Some((entry, found)) = entries.iter().find(|(_, entry)| !entry.is_str()) {
+                    return Err(ConfigError::Invalid {
+                        path: path.to_owned(),
+                        setting: InvalidSetting {
+                            table: name.clone(),
+                            key: format!("{key}.{entry}"),
+                            found: describe(found),
+                            expected: "a string (write numbers in quotes: \"1\")".into(),
+                        },
+                    });
+                }
+            }
             if let Err(expected) = check(*kind, value) {
                 return Err(ConfigError::Invalid {
                     path: path.to_owned(),
@@ -340,7 +367,11 @@ fn size(table: Option<&Table>, key: &str) -> Option<NonZeroUsize> {
 }
 
 fn line_and_column(text: &str, offset: usize) -> (usize, usize) {
-    let before = &text[..offset.min(text.len())];
+    let mut offset = offset.min(text.len());
+    while !text.is_char_boundary(offset) {
+        offset -= 1;
+    }
+    let before = &text[..offset];
     let line = before.matches('\n').count() + 1;
     let column = before
         .rsplit('\n')

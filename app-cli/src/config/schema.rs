@@ -101,7 +101,9 @@ pub(crate) fn check(kind: Kind, value: &Value) -> Result<(), String> {
                 expected("a duration above zero, such as \"10s\"")
             }
             Ok(_) => Ok(()),
-            Err(_) => expected("an integer and ms, s or m, such as \"200ms\" or \"2s\""),
+            Err(_) => {
+                expected("an integer and ms, s or m, such as \"200ms\" or \"2s\", at most one day")
+            }
         },
         (Kind::Duration { .. }, _) => {
             expected("a string: an integer and ms, s or m, such as \"2s\"")
@@ -109,7 +111,7 @@ pub(crate) fn check(kind: Kind, value: &Value) -> Result<(), String> {
         (Kind::Size, Value::String(text)) => match text.parse::<SizeSetting>() {
             Ok(size) if size.0 == 0 => expected("a size above zero, such as \"64KiB\""),
             Ok(_) => Ok(()),
-            Err(_) => expected("an integer and B, KiB or MiB, such as \"64KiB\""),
+            Err(_) => expected("an integer and B, KiB or MiB, such as \"64KiB\", at most 1 GiB"),
         },
         (Kind::Size, _) => expected("a string: an integer and B, KiB or MiB, such as \"64KiB\""),
         (Kind::PositiveInteger, Value::Integer(number)) if *number > 0 => Ok(()),

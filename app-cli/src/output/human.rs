@@ -134,9 +134,14 @@ impl HumanFormat {
                 adapter_shipper::process::human_duration(total)
             ));
         }
-        let text = format!("══ {} ", parts.join(" · "));
-        let fill = self.width.saturating_sub(text.chars().count());
-        let line = format!("{text}{}", "═".repeat(fill));
+        let text = format!("══ {}", parts.join(" · "));
+        // A space and at least two fill characters, or none when the text is too wide.
+        let fill = self.width.saturating_sub(text.chars().count() + 1);
+        let line = if fill >= 2 {
+            format!("{text} {}", "═".repeat(fill))
+        } else {
+            text
+        };
         if self.color {
             let color = match state {
                 SessionState::PrepareFailed | SessionState::RuntimeFailed => RED,

@@ -181,9 +181,8 @@ impl Writer {
         self.log_buffer.clear();
         if let Some(stdout) = &mut self.stdout {
             let mut lock = stdout.lock();
-            let written = lock
-                .write_all(&self.stdout_buffer)
-                .and_then(|()| lock.flush());
+            let written = write_all_waiting(&mut lock, &self.stdout_buffer)
+                .and_then(|()| flush_waiting(&mut lock));
             drop(lock);
             if let Err(error) = written {
                 self.stdout = None;
@@ -197,4 +196,40 @@ impl Writer {
         }
         self.stdout_buffer.clear();
     }
+}
+
+/// `write_all` that also works when whoever started us left stdout non-blocking (some CI
+/// runners do): `EAGAIN` waits for the descriptor to be writable instead of failing the run.
+fn write_all_waiting(out: &mut impl Write, mut bytes: &[u8]) -> io::Result<()> {
+    while !bytes.is_empty() {
+        match out.write(bytes) {
+            Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
+            Ok(written) => bytes = &bytes[written..],
+            Err(error) if error.kind() == io::ErrorKind::Interrupted => {}
+            Err(error) if error.kind() == io::ErrorKind::WouldBlock => wait_writable(),
+            Err(error) => return Err(error),
+        }
+    }
+    Ok(())
+}
+
+fn flush_waiting(out: &mut impl Write) -> io::Result<()> {
+    loop {
+        match out.flush() {
+            Err(error) if error.kind() == io::ErrorKind::WouldBlock => wait_writable(),
+            Err(error) if error.kind() == io::ErrorKind::Interrupted => {}
+            other => return other,
+        }
+    }
+}
+
+fn wait_writable() {
+    let mut stdout = libc::pollfd {
+        fd: libc::STDOUT_FILENO,
+        events: libc::POLLOUT,
+        revents: 0,
+    };
+    // SAFETY: poll reads and writes the one pollfd we own for the duration of the call; an
+    // error or a hang-up shows up in the next write.
+    unsafe { libc::poll(&mut stdout, 1, -1) };
 }
