@@ -3,7 +3,7 @@
 use std::ffi::OsString;
 use std::sync::Arc;
 
-use adapter_shipper::process::{self, ProcessSpec, Supervised};
+use adapter_shipper::process::{self, ProcessSpec, Supervised, deadline_after};
 use session_domain::{LineBatch, RuntimeEnd, RuntimeInfo, Severity, Source};
 use session_ports::{Clock, OutputSender};
 use tokio::sync::watch;
@@ -127,7 +127,7 @@ impl Launch {
         let params = HandshakeParams {
             address: settings.debug_address,
             timeout: settings.handshake_timeout,
-            deadline: spawned_at + settings.handshake_timeout,
+            deadline: deadline_after(spawned_at, settings.handshake_timeout),
             max_line: settings.timing.max_line,
             pipe_grace: settings.timing.pipe_grace,
         };
@@ -141,26 +141,23 @@ impl Launch {
         let connected = match outcome {
             // A stop asked meanwhile decides, whatever the socket did: the supervisor is
             // already ending the group.
-            None => {
-                supervised.finished().await;
-                return Err(RuntimeEnd::Stopped);
-            }
+            None => return Err(self.stopped_in_handshake(&supervised).await),
             Some(_) if self.stopper.asked() => {
-                supervised.finished().await;
-                return Err(RuntimeEnd::Stopped);
+                return Err(self.stopped_in_handshake(&supervised).await);
             }
             Some(Ok(connected)) => connected,
             Some(Err(error)) => {
-                tracing::warn!(%error, cause = error.failure().cause(), "DevTools handshake failed");
+                tracing::debug!(%error, cause = error.failure().cause(), "DevTools handshake failed");
                 // End what is left of the group (SIGTERM, stop grace, SIGKILL) before the
-                // failure is reported; the failure keeps its own cause.
+                // failure is reported; the failure keeps its own cause. The group is signalled
+                // before anything is told, so that a blocked output cannot delay it.
                 if !matches!(error, HandshakeError::Exited(_)) {
+                    self.stopper.control().terminate();
                     let message = format!(
                         "runtime: DevTools handshake failed ({}); ending the runtime's process group",
                         error.failure().cause()
                     );
                     self.say(Severity::Warn, &message).await;
-                    self.stopper.control().terminate();
                 }
                 supervised.finished().await;
                 return Err(self.fail(error.into()).await);
@@ -185,6 +182,16 @@ impl Launch {
             },
             info,
         ))
+    }
+
+    /// A stop asked during the handshake: waits until everything is reaped and tells the end,
+    /// as a stop of a running runtime does.
+    async fn stopped_in_handshake(&self, supervised: &Supervised) -> RuntimeEnd {
+        let report = supervised.finished().await;
+        let end = RuntimeEnd::Stopped;
+        let line = story::ended(&end, report.termination, report.duration);
+        self.say(Severity::Info, &line).await;
+        end
     }
 
     /// Waits for a running runtime to end: its process and group reaped, its pipes and its
@@ -232,7 +239,7 @@ impl Launch {
 
     /// Tells a failed launch (at `error`) and turns it into the end it is.
     async fn fail(&self, error: LaunchError) -> RuntimeEnd {
-        tracing::warn!(%error, "runtime launch failed");
+        tracing::debug!(%error, "runtime launch failed");
         let failure = error.to_port_failure();
         self.say(Severity::Error, &story::launch_failed(&failure.reason))
             .await;

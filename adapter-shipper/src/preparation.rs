@@ -111,9 +111,9 @@ impl Preparation {
                 .iter()
                 .map(|(name, value)| (OsString::from(name), OsString::from(value)))
                 .collect(),
-            // The brief asks this of the runtime only; a step is short-lived and the session's
-            // own ending kills every group it started.
-            die_with_parent: false,
+            // A SIGKILLed session must not leave a step behind. Steps are spawned from the
+            // session's long-lived thread, as the runtime is.
+            die_with_parent: true,
         };
         let spawned = process::spawn(
             &spec,

@@ -100,9 +100,24 @@ impl LineBatch {
         line: FramedLine<'_>,
     ) {
         let start = self.text.len();
-        match std::str::from_utf8(line.bytes) {
+        // A cut line may end inside a character: that tail is part of what was cut.
+        let bytes = if line.truncated {
+            without_incomplete_tail(line.bytes)
+        } else {
+            line.bytes
+        };
+        match std::str::from_utf8(bytes) {
             Ok(text) => self.text.push_str(text),
-            Err(_) => self.text.push_str(&String::from_utf8_lossy(line.bytes)),
+            Err(_) => {
+                let text = String::from_utf8_lossy(bytes);
+                // U+FFFD takes three bytes: a cut line must still fit in the bytes it kept.
+                let text = if line.truncated {
+                    prefix_within(&text, line.bytes.len())
+                } else {
+                    &text
+                };
+                self.text.push_str(text);
+            }
         }
         let severity = severity_of(source, stream, &self.text[start..]);
         let meta = LineMeta {
@@ -344,6 +359,39 @@ impl serde::Serialize for EventRef {
     }
 }
 
+/// `bytes` without a trailing incomplete UTF-8 sequence (the start of a character whose other
+/// bytes are missing).
+fn without_incomplete_tail(bytes: &[u8]) -> &[u8] {
+    // A character takes at most four bytes: its start is among the last four.
+    let last_start = bytes
+        .iter()
+        .enumerate()
+        .rev()
+        .take(4)
+        .find(|(_, byte)| (**byte & 0xC0) != 0x80)
+        .map(|(index, _)| index);
+    match last_start {
+        Some(index) => match std::str::from_utf8(&bytes[index..]) {
+            // `error_len() == None`: the input ended in the middle of a character.
+            Err(error) if error.error_len().is_none() => &bytes[..index + error.valid_up_to()],
+            _ => bytes,
+        },
+        None => bytes,
+    }
+}
+
+/// The longest prefix of `text` of at most `max` bytes that ends at a character boundary.
+fn prefix_within(text: &str, max: usize) -> &str {
+    if text.len() <= max {
+        return text;
+    }
+    let mut end = max;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    &text[..end]
+}
+
 #[cfg(test)]
 mod tests {
     use rstest::rstest;
@@ -391,6 +439,39 @@ mod tests {
         batch.push_lossy(stdout(), b"ok \xff\xfe end");
         batch.push_lossy(stdout(), "valid é".as_bytes());
         assert_eq!(messages(&batch), ["ok \u{FFFD}\u{FFFD} end", "valid é"]);
+    }
+
+    fn framed(bytes: &[u8], truncated: bool) -> (String, bool) {
+        let mut batch = LineBatch::new();
+        let line = FramedLine { bytes, truncated };
+        batch.push_framed(Timestamp::EPOCH, Source::Build, Stream::Stdout, line);
+        let (meta, message) = batch.iter().next().expect("one line");
+        (message.to_owned(), meta.truncated)
+    }
+
+    #[rstest]
+    // max_line 8 cut `bad \xff\xfe utf8` to `bad \xff\xfe u`; two U+FFFD would make 12 bytes.
+    #[case::replacements_grow(b"bad \xff\xfe u", "bad \u{FFFD}")]
+    #[case::cut_inside_a_character(b"ab\xc3\xa9\xc3", "ab\u{e9}")]
+    #[case::cut_after_three_bytes_of_four(b"\xf0\x9f\x98\x80\xf0\x9f\x98", "\u{1F600}")]
+    #[case::only_an_incomplete_character(b"\xe2\x82", "")]
+    #[case::replacement_pushes_text_out(b"\xffabcdef", "\u{FFFD}abcd")]
+    #[case::replacement_that_fits(b"\xf0\x9f\x98x", "\u{FFFD}x")]
+    #[case::valid(b"abc\xc3\xa9", "abc\u{e9}")]
+    fn a_cut_line_keeps_at_most_its_bytes(#[case] bytes: &[u8], #[case] expected: &str) {
+        let (message, truncated) = framed(bytes, true);
+        assert_eq!(message, expected);
+        assert!(truncated);
+        assert!(message.len() <= bytes.len());
+    }
+
+    #[test]
+    fn a_whole_line_keeps_every_replacement() {
+        let (message, truncated) = framed(b"bad \xff\xfe u", false);
+        assert_eq!(message, "bad \u{FFFD}\u{FFFD} u");
+        assert!(!truncated);
+        // An incomplete character at the end of a whole line is invalid input, not a cut.
+        assert_eq!(framed(b"ab\xc3", false).0, "ab\u{FFFD}");
     }
 
     #[test]

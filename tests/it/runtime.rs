@@ -684,6 +684,10 @@ async fn debug_stop_while_connecting_is_a_stop() {
     assert_eq!(launched.wait().await, RuntimeEnd::Stopped);
     let lines = launched.lines().await;
     assert!(lines.iter().all(|line| line.severity != Severity::Error));
+    // The end is told as for a running runtime, and told last.
+    let stopped = position(&lines, "runtime stopped: killed by SIGTERM");
+    assert_eq!(stopped, lines.len() - 1, "{lines:#?}");
+    assert_eq!(lines[stopped].source, Source::Session);
     assert_nothing_survives(&fake, None);
 }
 
@@ -750,4 +754,125 @@ fn a_setsid_grandchild_is_reaped_when_the_runtime_is_stopped() {
     let (lines, pids) = run_harness("null", "stop");
     assert_eq!(lines.last().map(String::as_str), Some("end=Stopped"));
     adopted_line(&lines, &pids);
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn a_group_member_adopted_after_its_parent_died_is_reaped_silently() {
+    // The runtime and its grandchild in the same group both die of the stop's SIGTERM; the
+    // grandchild, re-parented to the subreaper, is a zombie by then: it is reaped, but there
+    // is nothing to warn about.
+    let (lines, pids) = run_harness("group", "stop");
+    assert_eq!(lines.last().map(String::as_str), Some("end=Stopped"));
+    assert_eq!(pids.len(), 2, "{pids:?}");
+    assert!(
+        lines.iter().all(|line| !line.contains("adopted")),
+        "{lines:#?}"
+    );
+}
+
+/// `true` once `pid` catches SIGTERM (Linux: `SigCgt` in procfs), so that a stop meets the
+/// fake's handler rather than the default action.
+fn catches_sigterm(pid: i32) -> bool {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    status
+        .lines()
+        .find_map(|line| line.strip_prefix("SigCgt:"))
+        .and_then(|mask| u64::from_str_radix(mask.trim(), 16).ok())
+        .is_some_and(|mask| mask & (1 << (libc::SIGTERM - 1)) != 0)
+}
+
+/// Polls `done` (without blocking the test's runtime) until it holds or `limit` passes.
+async fn eventually(limit: Duration, mut done: impl FnMut() -> bool) -> bool {
+    let deadline = tokio::time::Instant::now() + limit;
+    while !done() {
+        if tokio::time::Instant::now() >= deadline {
+            return false;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    true
+}
+
+#[cfg(target_os = "linux")]
+#[tokio::test]
+async fn kill_now_is_not_held_back_by_a_blocked_output() {
+    use std::sync::Arc;
+
+    use adapter_runtime::Runtime;
+    use session_ports::{RuntimeSource, SystemClock, output_channel};
+
+    // A grace far longer than the test's patience: only kill_now can end the runtime in time.
+    let fake = Fake::run()
+        .stop_grace(Duration::from_secs(60))
+        .env("FAKE_RT_RUN_FOR", "forever")
+        .env("FAKE_RT_ON_TERM", "ignore");
+    let runtime = Runtime::new(fake.settings.clone(), Arc::new(SystemClock));
+    // One batch fills the output, and nobody reads it: a sink that stays blocked.
+    let (output, mut batches) = output_channel(1);
+    let handle = runtime.launch(1, output).await;
+
+    let runtime_pid = || {
+        fake.recorded_pids()
+            .into_iter()
+            .find_map(|(role, pid)| (role == "runtime").then_some(pid))
+    };
+    let up = eventually(support::PATIENCE, || {
+        runtime_pid().is_some_and(catches_sigterm) && batches.len() == 1
+    })
+    .await;
+    assert!(up, "the runtime starts and its output fills up");
+    let pid = runtime_pid().expect("recorded");
+
+    handle.stop();
+    // Let the supervisor send SIGTERM and go on to tell it, into the full output.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(tests::pid_alive(pid), "the runtime ignores SIGTERM");
+    handle.kill_now();
+    let dead = eventually(Duration::from_secs(20), || !tests::pid_alive(pid)).await;
+    if !dead {
+        // SAFETY: kill has no memory-safety preconditions.
+        unsafe { libc::kill(pid, libc::SIGKILL) };
+    }
+    assert!(dead, "kill_now acts while the output is blocked");
+    assert_eq!(batches.len(), 1, "nobody read the output meanwhile");
+
+    // Now read: everything is delivered, and the end comes after the last line.
+    let collector = tokio::spawn(async move {
+        let mut lines = Vec::new();
+        while let Some(batch) = batches.recv().await {
+            lines.extend(batch.iter().map(|(meta, message)| Line {
+                source: meta.source,
+                severity: meta.severity,
+                stream: meta.stream,
+                message: message.to_owned(),
+                truncated: meta.truncated,
+            }));
+        }
+        lines
+    });
+    let end = tokio::time::timeout(support::PATIENCE, handle.wait())
+        .await
+        .expect("wait() resolves");
+    assert_eq!(end, RuntimeEnd::Stopped);
+    drop(handle);
+    let lines = tokio::time::timeout(support::PATIENCE, collector)
+        .await
+        .expect("the adapter lets go of its output")
+        .expect("the collector does not panic");
+    let ready = position(&lines, "fake-runtime: ready");
+    let ignoring = position(&lines, "fake-runtime: ignoring SIGTERM");
+    let term = position(&lines, "SIGTERM sent to process group");
+    let kill = position(&lines, "SIGKILL sent to process group");
+    let empty = position(&lines, "is empty");
+    let stopped = position(&lines, "runtime stopped: killed by SIGKILL");
+    assert!(ready < ignoring && term < kill && kill < empty && empty < stopped);
+    assert_eq!(stopped, lines.len() - 1, "the end is told last: {lines:#?}");
+    assert!(
+        lines
+            .iter()
+            .all(|line| !line.message.contains("no longer reading")),
+        "nothing read is abandoned: {lines:#?}"
+    );
+    assert_nothing_survives(&fake, u32::try_from(pid).ok());
 }

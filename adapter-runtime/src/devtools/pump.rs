@@ -94,7 +94,7 @@ pub(crate) async fn pump(mut connection: Connection, mut target: PumpTarget) {
                 batch.push_session(at, Severity::Warn, &message);
             }
             if gave_up {
-                tracing::warn!("DevTools socket still open after the runtime ended");
+                tracing::debug!("DevTools socket still open after the runtime ended");
                 batch.push_session(
                     at,
                     Severity::Warn,
@@ -114,7 +114,7 @@ pub(crate) async fn pump(mut connection: Connection, mut target: PumpTarget) {
         biased;
         _ = target.exit.exited() => {}
         () = sleep(target.pipe_grace) => {
-            tracing::warn!("DevTools connection closed while the runtime keeps running");
+            tracing::debug!("DevTools connection closed while the runtime keeps running");
             let batch = LineBatch::session_line(
                 target.clock.now(),
                 Severity::Warn,

@@ -52,15 +52,17 @@ pub fn is_subreaper() -> bool {
 }
 
 /// Kills and reaps, one pid at a time, every child this process adopted (its children in
-/// procfs that it did not spawn itself), until none is left. Returns their pids.
+/// procfs that it did not spawn itself), until none is left. Returns the pids of those that
+/// were still alive when found; zombies (typically a group member re-parented to us after its
+/// shell died, already dead) are reaped too but not returned.
 ///
 /// Does nothing unless this process is a subreaper: otherwise it adopts nothing.
 pub async fn reap_adopted() -> Vec<i32> {
-    let mut reaped = Vec::new();
+    let mut alive = Vec::new();
     #[cfg(target_os = "linux")]
     {
         if !is_subreaper() {
-            return reaped;
+            return alive;
         }
         // Killing one adopted process may orphan its children onto us: sweep until a pass
         // finds nobody. The bound only guards against a fork bomb outrunning us.
@@ -69,16 +71,18 @@ pub async fn reap_adopted() -> Vec<i32> {
             if adopted.is_empty() {
                 break;
             }
-            for pid in adopted {
-                // SAFETY: kill has no memory-safety preconditions; pid is a child of ours, so
-                // it cannot be reused before we reap it.
-                unsafe { libc::kill(pid, libc::SIGKILL) };
-                reap(pid).await;
-                reaped.push(pid);
+            for process in adopted {
+                if process.is_alive() {
+                    // SAFETY: kill has no memory-safety preconditions; pid is a child of
+                    // ours, so it cannot be reused before we reap it.
+                    unsafe { libc::kill(process.pid, libc::SIGKILL) };
+                    alive.push(process.pid);
+                }
+                reap(process.pid).await;
             }
         }
     }
-    reaped
+    alive
 }
 
 #[cfg(target_os = "linux")]
@@ -98,13 +102,12 @@ async fn reap(pid: i32) {
 }
 
 #[cfg(target_os = "linux")]
-fn adopted_children() -> Vec<i32> {
+fn adopted_children() -> Vec<ProcStat> {
     // SAFETY: getpid has no preconditions.
     let me = unsafe { libc::getpid() };
     procfs_processes()
         .into_iter()
         .filter(|process| process.ppid == me && !super::registry::is_ours(process.pid))
-        .map(|process| process.pid)
         .collect()
 }
 
@@ -192,10 +195,10 @@ pub(crate) fn reap_adopted_zombies() {
         if !is_subreaper() {
             return;
         }
-        for pid in adopted_children() {
+        for process in adopted_children() {
             let mut status = 0;
             // SAFETY: waitpid on one specific child with WNOHANG writes into a local.
-            unsafe { libc::waitpid(pid, &mut status, libc::WNOHANG) };
+            unsafe { libc::waitpid(process.pid, &mut status, libc::WNOHANG) };
         }
     }
 }

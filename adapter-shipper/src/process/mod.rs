@@ -31,7 +31,8 @@ pub use adopted::{become_subreaper, is_subreaper, reap_adopted};
 pub use program::{is_bare_name, is_executable_file, resolve_program};
 pub use registry::kill_all_groups;
 pub use supervise::{
-    ExitWatch, ProcessReport, SpawnError, StopControl, StopLevel, Supervised, human_duration, spawn,
+    ExitWatch, ProcessReport, SpawnError, StopControl, StopLevel, Supervised, deadline_after,
+    human_duration, spawn,
 };
 
 /// What to run.

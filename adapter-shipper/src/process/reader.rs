@@ -2,9 +2,10 @@
 
 use std::num::NonZeroUsize;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 
 use session_domain::{LineBatch, LineFramer, Severity, Source, Stream};
-use session_ports::{Clock, OutputSender};
+use session_ports::{Clock, OutputClosed, OutputSender};
 use tokio::io::{AsyncRead, AsyncReadExt};
 
 /// A pipe's capacity on Linux: one read takes whatever a fast writer managed to put there.
@@ -19,6 +20,36 @@ pub(crate) struct PipeTarget {
     pub(crate) max_line: NonZeroUsize,
     pub(crate) clock: Arc<dyn Clock>,
     pub(crate) output: OutputSender,
+    /// Shared by one process's readers: whether they are waiting on the output.
+    pub(crate) delivery: Arc<Delivery>,
+}
+
+/// How a process's readers are doing with the output: a reader waiting on a blocked sink is
+/// not a pipe held open, and must not be abandoned as one.
+#[derive(Debug, Default)]
+pub(crate) struct Delivery {
+    waiting: AtomicUsize,
+    delivered: AtomicU64,
+}
+
+impl Delivery {
+    async fn send(&self, output: &OutputSender, batch: LineBatch) -> Result<(), OutputClosed> {
+        self.waiting.fetch_add(1, Ordering::SeqCst);
+        let sent = output.send(batch).await;
+        self.waiting.fetch_sub(1, Ordering::SeqCst);
+        self.delivered.fetch_add(1, Ordering::SeqCst);
+        sent
+    }
+
+    /// `None` while a reader waits on the output; otherwise how many batches were delivered
+    /// so far, so that a caller can tell whether delivery moved on since it last looked.
+    pub(crate) fn settled(&self) -> Option<u64> {
+        if self.waiting.load(Ordering::SeqCst) > 0 {
+            None
+        } else {
+            Some(self.delivered.load(Ordering::SeqCst))
+        }
+    }
 }
 
 /// Reads `pipe` until end of file. Every read becomes one batch, stamped with the time it was
@@ -47,7 +78,7 @@ pub(crate) async fn read_to_end(mut pipe: impl AsyncRead + Unpin, target: PipeTa
         framer.push(chunk, |line| {
             batch.push_framed(at, target.source, target.stream, line)
         });
-        listening = target.output.send(batch).await.is_ok();
+        listening = target.delivery.send(&target.output, batch).await.is_ok();
     }
     let at = target.clock.now();
     let mut batch = LineBatch::new();
@@ -68,6 +99,6 @@ pub(crate) async fn read_to_end(mut pipe: impl AsyncRead + Unpin, target: PipeTa
         batch.push_session(at, Severity::Warn, &message);
     }
     if listening {
-        let _ = target.output.send(batch).await;
+        let _ = target.delivery.send(&target.output, batch).await;
     }
 }

@@ -11,13 +11,13 @@ use std::time::Duration;
 use session_domain::{LineBatch, Severity, Signal, Stream, Termination};
 use session_ports::{Clock, OutputSender};
 use tokio::process::{Child, Command};
-use tokio::sync::watch;
+use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
 use tokio::time::{Instant, sleep_until, timeout};
 
 use super::adopted::{is_subreaper, reap_adopted, reap_adopted_zombies};
 use super::group::{group_alive, group_exists, group_members, signal_group};
-use super::reader::{PipeTarget, read_to_end};
+use super::reader::{Delivery, PipeTarget, read_to_end};
 use super::{ProcessSpec, ProcessTiming, registry};
 
 /// How far a stop has been asked to go. Only ever escalates.
@@ -200,6 +200,7 @@ pub fn spawn(
     registry::register(pgid);
     let guard = GroupGuard { pgid };
 
+    let delivery = Arc::new(Delivery::default());
     let pipe = |stream| PipeTarget {
         label: spec.label.clone(),
         source: spec.source,
@@ -207,6 +208,7 @@ pub fn spawn(
         max_line: timing.max_line,
         clock: Arc::clone(&clock),
         output: output.clone(),
+        delivery: Arc::clone(&delivery),
     };
     let stdout = child
         .stdout
@@ -219,12 +221,22 @@ pub fn spawn(
 
     let (exit_tx, exit_rx) = watch::channel(None);
     let (report_tx, report_rx) = watch::channel(None);
+    // The supervisor's own lines go through an unbounded channel to a forwarder, so that a
+    // blocked sink never delays a signal: the supervisor never waits on the output.
+    let (story, mut story_rx) = mpsc::unbounded_channel::<LineBatch>();
+    let forwarder = tokio::spawn(async move {
+        while let Some(batch) = story_rx.recv().await {
+            // A closed output means the session is gone; the supervision goes on regardless.
+            let _ = output.send(batch).await;
+        }
+    });
     let supervisor = Supervisor {
         label: spec.label.clone(),
         pgid,
         timing,
         clock,
-        output,
+        story,
+        delivery,
         stop: stop.watch(),
         readers: [stdout, stderr].into_iter().flatten().collect(),
         started: Instant::now(),
@@ -232,6 +244,10 @@ pub fn spawn(
     tokio::spawn(async move {
         let report = supervisor.run(child, exit_tx).await;
         drop(guard);
+        // `run` consumed the supervisor and with it the story's sender: once the forwarder has
+        // delivered every story line, the end may be reported (a process's last lines come
+        // before the event reporting its end).
+        let _ = forwarder.await;
         let _ = report_tx.send(Some(report));
     });
     Ok(Supervised {
@@ -282,7 +298,10 @@ struct Supervisor {
     pgid: i32,
     timing: ProcessTiming,
     clock: Arc<dyn Clock>,
-    output: OutputSender,
+    /// The supervisor's `session` lines, forwarded in order to the output.
+    story: mpsc::UnboundedSender<LineBatch>,
+    /// How the pipe readers are doing with the output.
+    delivery: Arc<Delivery>,
     stop: watch::Receiver<StopLevel>,
     readers: Vec<JoinHandle<()>>,
     started: Instant,
@@ -317,15 +336,16 @@ impl Supervisor {
         let mut stop_open = true;
         let status = loop {
             let level = *self.stop.borrow_and_update();
-            self.act_on(level, &mut signals).await;
+            self.act_on(level, &mut signals);
             let kill_at = signals.kill_at.filter(|_| !signals.kill_sent);
             tokio::select! {
                 status = child.wait() => break status,
                 changed = self.stop.changed(), if stop_open => stop_open = changed.is_ok(),
                 () = sleep_until(kill_at.unwrap_or_else(Instant::now)), if kill_at.is_some() => {
-                    let grace = self.timing.stop_grace;
-                    self.say(Severity::Warn, &format!("{}: stop grace of {} expired", self.label, human_duration(grace))).await;
-                    self.kill_group(&mut signals).await;
+                    // Signal first, then tell.
+                    let killed = self.send_kill(&mut signals);
+                    self.say(Severity::Warn, &self.grace_expired());
+                    self.tell_kill(killed);
                 }
             }
         };
@@ -347,41 +367,54 @@ impl Supervisor {
         }
     }
 
-    async fn act_on(&mut self, level: StopLevel, signals: &mut Signals) {
+    fn act_on(&mut self, level: StopLevel, signals: &mut Signals) {
         match level {
             StopLevel::Running => {}
             StopLevel::Terminate if signals.term_sent || signals.kill_sent => {}
-            StopLevel::Terminate if self.timing.stop_grace.is_zero() => {
-                self.kill_group(signals).await
-            }
-            StopLevel::Terminate => self.terminate_group(signals).await,
+            StopLevel::Terminate if self.timing.stop_grace.is_zero() => self.kill_group(signals),
+            StopLevel::Terminate => self.terminate_group(signals),
             StopLevel::Kill if signals.kill_sent => {}
-            StopLevel::Kill => self.kill_group(signals).await,
+            StopLevel::Kill => self.kill_group(signals),
         }
     }
 
     /// SIGTERM to the group, with SIGKILL due after `stop_grace`.
-    async fn terminate_group(&mut self, signals: &mut Signals) {
+    fn terminate_group(&mut self, signals: &mut Signals) {
         signals.term_sent = true;
-        signals.kill_at = Some(Instant::now() + self.timing.stop_grace);
+        signals.kill_at = Some(deadline_after(Instant::now(), self.timing.stop_grace));
         if signal_group(self.pgid, libc::SIGTERM) {
             let message = format!(
                 "{}: SIGTERM sent to process group {}",
                 self.label, self.pgid
             );
-            self.say(Severity::Info, &message).await;
+            self.say(Severity::Info, &message);
         }
     }
 
-    async fn kill_group(&mut self, signals: &mut Signals) {
+    fn kill_group(&mut self, signals: &mut Signals) {
+        let killed = self.send_kill(signals);
+        self.tell_kill(killed);
+    }
+
+    /// SIGKILL to the group; `true` if the signal was delivered.
+    fn send_kill(&self, signals: &mut Signals) -> bool {
         signals.kill_sent = true;
-        if signal_group(self.pgid, libc::SIGKILL) {
+        signal_group(self.pgid, libc::SIGKILL)
+    }
+
+    fn tell_kill(&self, killed: bool) {
+        if killed {
             let message = format!(
                 "{}: SIGKILL sent to process group {}",
                 self.label, self.pgid
             );
-            self.say(Severity::Warn, &message).await;
+            self.say(Severity::Warn, &message);
         }
+    }
+
+    fn grace_expired(&self) -> String {
+        let grace = human_duration(self.timing.stop_grace);
+        format!("{}: stop grace of {grace} expired", self.label)
     }
 
     /// After the process exited: drain its pipes, end what it left in its group, reap what we
@@ -399,22 +432,31 @@ impl Supervisor {
         if group_alive(self.pgid) {
             self.end_leftovers(signals).await;
         }
-        let adopted = reap_adopted().await;
-        if !adopted.is_empty() {
-            let message = format!(
-                "{}: killed and reaped adopted processes {}",
-                self.label,
-                list(&adopted)
-            );
-            self.say(Severity::Warn, &message).await;
-        }
+        self.reap_adopted().await;
         if !pipes_closed {
             self.finish_reading(&mut drained, &abort_handles).await;
         }
         if signals.term_sent || signals.kill_sent {
             let message = format!("{}: process group {} is empty", self.label, self.pgid);
-            self.say(Severity::Info, &message).await;
+            self.say(Severity::Info, &message);
         }
+    }
+
+    /// Kills and reaps what this process adopted; warns about those that were still alive
+    /// (zombies, such as a group member re-parented after its shell died, are reaped
+    /// silently). `true` if any was alive.
+    async fn reap_adopted(&self) -> bool {
+        let alive = reap_adopted().await;
+        if alive.is_empty() {
+            return false;
+        }
+        let message = format!(
+            "{}: killed and reaped adopted processes {}",
+            self.label,
+            list(&alive)
+        );
+        self.say(Severity::Warn, &message);
+        true
     }
 
     /// Gives the pipes `pipe_grace` to reach end of file. `true` if they did.
@@ -422,7 +464,7 @@ impl Supervisor {
     /// A stop asked meanwhile cuts the grace short when living processes remain in the group:
     /// they are what holds the pipes, and the stop is about ending them now.
     async fn wait_for_pipes(&mut self, drained: &mut (impl Future<Output = ()> + Unpin)) -> bool {
-        let deadline = Instant::now() + self.timing.pipe_grace;
+        let deadline = deadline_after(Instant::now(), self.timing.pipe_grace);
         let mut stop_open = true;
         loop {
             let stopping = *self.stop.borrow_and_update() != StopLevel::Running;
@@ -457,31 +499,29 @@ impl Supervisor {
                 "{} exited but left {who} in its process group: ending them",
                 self.label
             );
-            self.say(Severity::Warn, &message).await;
+            self.say(Severity::Warn, &message);
         }
         let kill_asked = *self.stop.borrow() == StopLevel::Kill;
         if !signals.kill_sent && !kill_asked && !self.timing.stop_grace.is_zero() {
             if !signals.term_sent {
-                self.terminate_group(signals).await;
+                self.terminate_group(signals);
             }
             let deadline = signals
                 .kill_at
-                .unwrap_or_else(|| Instant::now() + self.timing.stop_grace);
+                .unwrap_or_else(|| deadline_after(Instant::now(), self.timing.stop_grace));
             match self.wait_group_empty(Some(deadline)).await {
                 GroupWait::Empty => return,
                 GroupWait::KillAsked => {}
                 GroupWait::GraceExpired => {
-                    let grace = human_duration(self.timing.stop_grace);
-                    self.say(
-                        Severity::Warn,
-                        &format!("{}: stop grace of {grace} expired", self.label),
-                    )
-                    .await;
+                    // Signal first, then tell.
+                    let killed = self.send_kill(signals);
+                    self.say(Severity::Warn, &self.grace_expired());
+                    self.tell_kill(killed);
                 }
             }
         }
         if !signals.kill_sent {
-            self.kill_group(signals).await;
+            self.kill_group(signals);
         }
         self.wait_group_empty(None).await;
     }
@@ -516,18 +556,20 @@ impl Supervisor {
         drained: &mut (impl Future<Output = ()> + Unpin),
         abort_handles: &[tokio::task::AbortHandle],
     ) {
+        let mut delivery = self.delivery.settled();
         loop {
             if timeout(self.timing.pipe_grace, &mut *drained).await.is_ok() {
                 return;
             }
-            let adopted = reap_adopted().await;
-            if !adopted.is_empty() {
-                let message = format!(
-                    "{}: killed and reaped adopted processes {}",
-                    self.label,
-                    list(&adopted)
-                );
-                self.say(Severity::Warn, &message).await;
+            if self.reap_adopted().await {
+                continue;
+            }
+            // A reader waiting on a blocked sink (or still delivering) is not held up by the
+            // pipe: what it has read must not be dropped.
+            let now = self.delivery.settled();
+            let delivering = now.is_none() || now != delivery;
+            delivery = now;
+            if delivering {
                 continue;
             }
             if is_subreaper() && cfg!(target_os = "linux") {
@@ -542,14 +584,15 @@ impl Supervisor {
                 "{}: its output pipes are held open by a process outside its group; no longer reading them",
                 self.label
             );
-            self.say(Severity::Warn, &message).await;
+            self.say(Severity::Warn, &message);
             return;
         }
     }
 
-    async fn say(&self, severity: Severity, message: &str) {
+    /// Queues one `session` line for the forwarder; never waits.
+    fn say(&self, severity: Severity, message: &str) {
         let batch = LineBatch::session_line(self.clock.now(), severity, message);
-        let _ = self.output.send(batch).await;
+        let _ = self.story.send(batch);
     }
 }
 
@@ -569,6 +612,17 @@ fn list(pids: &[i32]) -> String {
         .join(", ")
 }
 
+/// `start + duration`, or a deadline so far ahead that it never comes when the sum does not fit
+/// (a huge configured duration must not panic).
+pub fn deadline_after(start: Instant, duration: Duration) -> Instant {
+    const FAR_FUTURE: Duration = Duration::from_secs(100 * 365 * 24 * 60 * 60);
+    start
+        .checked_add(duration)
+        .or_else(|| start.checked_add(FAR_FUTURE))
+        .or_else(|| start.checked_add(Duration::from_secs(24 * 60 * 60)))
+        .unwrap_or(start)
+}
+
 /// `2 s`, `200 ms`, `1.21 s`: how durations read in session lines.
 pub fn human_duration(duration: Duration) -> String {
     let millis = duration.as_millis();
@@ -576,5 +630,21 @@ pub fn human_duration(duration: Duration) -> String {
         format!("{millis} ms")
     } else {
         format!("{:.2} s", duration.as_secs_f64())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_huge_duration_is_a_far_deadline_not_a_panic() {
+        let now = Instant::now();
+        let far = deadline_after(now, Duration::MAX);
+        assert!(far > now + Duration::from_secs(10 * 365 * 24 * 60 * 60));
+        assert_eq!(
+            deadline_after(now, Duration::from_secs(2)),
+            now + Duration::from_secs(2)
+        );
     }
 }

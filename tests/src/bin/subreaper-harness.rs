@@ -3,8 +3,9 @@
 //! through the runtime adapter, so that a test can check what happens to a grandchild that
 //! left the runtime's process group with `setsid`. One run per process, as the brief asks.
 //!
-//! Usage: `subreaper-harness <fake-runtime> <project-dir> <pid-file> <inherit|null|none> <exit|stop|abandon>`
+//! Usage: `subreaper-harness <fake-runtime> <project-dir> <pid-file> <inherit|null|group|none> <exit|stop|abandon>`
 //! - `inherit` / `null`: whether the setsid grandchild holds the runtime's output pipes;
+//!   `group`: a grandchild that stays in the runtime's group (not holding the pipes);
 //!   `none`: no grandchild;
 //! - `exit`: the runtime exits 0 on its own; `stop`: it runs until the harness stops it;
 //!   `abandon`: the harness exits at once while the runtime runs, as a session that dies
@@ -29,7 +30,7 @@ fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let [fake, project, pid_file, stdio, ending] = args.as_slice() else {
         eprintln!(
-            "usage: subreaper-harness <fake-runtime> <project-dir> <pid-file> <inherit|null|none> <exit|stop|abandon>"
+            "usage: subreaper-harness <fake-runtime> <project-dir> <pid-file> <inherit|null|group|none> <exit|stop|abandon>"
         );
         std::process::exit(64);
     };
@@ -40,7 +41,10 @@ fn main() {
             if ending == "exit" { "0" } else { "forever" }.to_owned(),
         ),
     ]);
-    if stdio != "none" {
+    if stdio == "group" {
+        env.insert("FAKE_RT_GRANDCHILD".to_owned(), "group".to_owned());
+        env.insert("FAKE_RT_GRANDCHILD_STDIO".to_owned(), "null".to_owned());
+    } else if stdio != "none" {
         env.insert("FAKE_RT_GRANDCHILD".to_owned(), "setsid".to_owned());
         env.insert("FAKE_RT_GRANDCHILD_STDIO".to_owned(), stdio.clone());
     }
