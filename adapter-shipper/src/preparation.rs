@@ -115,6 +115,11 @@ impl Preparation {
             // session's long-lived thread, as the runtime is.
             die_with_parent: true,
         };
+        // The line above may have waited behind a slow sink: a stop asked meanwhile means this
+        // step must not start at all.
+        if self.stop_asked() {
+            return StepEnd::Stopped;
+        }
         let spawned = process::spawn(
             &spec,
             self.settings.timing,

@@ -876,3 +876,39 @@ async fn kill_now_is_not_held_back_by_a_blocked_output() {
     );
     assert_nothing_survives(&fake, u32::try_from(pid).ok());
 }
+
+#[tokio::test]
+async fn stop_gives_up_on_pipes_that_a_chatty_process_outside_the_group_keeps_open() {
+    // Without the subreaper (this test process is not one), a writer that left the group
+    // is out of reach: a stop must still end the run after `pipe_grace`, however much that
+    // writer keeps writing.
+    let fake = Fake::run();
+    let holder_file = fake.dir.path().join("holder");
+    let script = fake.dir.path().join("runtime.sh");
+    std::fs::write(
+        &script,
+        "#!/bin/sh\nsetsid sh -c 'echo $$ > \"$0\"; while :; do echo tick; sleep 0.02; done' \"$HOLDER\" &\necho up\nexec sleep 1000\n",
+    )
+    .expect("write the script");
+    std::fs::set_permissions(&script, std::os::unix::fs::PermissionsExt::from_mode(0o755))
+        .expect("chmod");
+    let fake = fake
+        .program(&script)
+        .env("HOLDER", &holder_file.display().to_string());
+    let launched = fake.launch().await;
+    let info = launched.ready().await.expect("the runtime starts");
+    launched.line_containing("tick").await;
+    launched.handle.stop();
+    let end = launched.wait().await;
+    let holder: i32 = std::fs::read_to_string(&holder_file)
+        .expect("the holder wrote its pid")
+        .trim()
+        .parse()
+        .expect("a pid");
+    // SAFETY: kill has no memory-safety preconditions; the holder is ours to end.
+    unsafe { libc::kill(holder, libc::SIGKILL) };
+    assert_eq!(end, RuntimeEnd::Stopped);
+    let lines = launched.lines().await;
+    position(&lines, "held open by a process outside its group");
+    support::wait_until_dead(&[holder, i32::try_from(info.pid).expect("pid")]);
+}

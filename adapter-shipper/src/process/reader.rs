@@ -22,6 +22,8 @@ pub(crate) struct PipeTarget {
     pub(crate) output: OutputSender,
     /// Shared by one process's readers: whether they are waiting on the output.
     pub(crate) delivery: Arc<Delivery>,
+    /// Becomes `true` when the supervisor gives up on pipes held open outside the group.
+    pub(crate) abandon: tokio::sync::watch::Receiver<bool>,
 }
 
 /// How a process's readers are doing with the output: a reader waiting on a blocked sink is
@@ -59,8 +61,15 @@ pub(crate) async fn read_to_end(mut pipe: impl AsyncRead + Unpin, target: PipeTa
     let mut buffer = vec![0_u8; READ_SIZE];
     // Once the session stops listening, keep draining so the child never blocks on us.
     let mut listening = true;
+    let mut abandon = target.abandon.clone();
     loop {
-        let read = match pipe.read(&mut buffer).await {
+        // Reading is abandoned only between reads: what was read is always delivered.
+        let read = tokio::select! {
+            biased;
+            _ = abandon.wait_for(|abandoned| *abandoned) => break,
+            read = pipe.read(&mut buffer) => read,
+        };
+        let read = match read {
             Ok(0) => break,
             Ok(read) => read,
             Err(error) if error.kind() == std::io::ErrorKind::Interrupted => continue,

@@ -201,6 +201,7 @@ pub fn spawn(
     let guard = GroupGuard { pgid };
 
     let delivery = Arc::new(Delivery::default());
+    let (abandon, abandoned) = watch::channel(false);
     let pipe = |stream| PipeTarget {
         label: spec.label.clone(),
         source: spec.source,
@@ -209,6 +210,7 @@ pub fn spawn(
         clock: Arc::clone(&clock),
         output: output.clone(),
         delivery: Arc::clone(&delivery),
+        abandon: abandoned.clone(),
     };
     let stdout = child
         .stdout
@@ -239,11 +241,13 @@ pub fn spawn(
         delivery,
         stop: stop.watch(),
         readers: [stdout, stderr].into_iter().flatten().collect(),
+        abandon,
+        guard: Some(guard),
         started: Instant::now(),
     };
     tokio::spawn(async move {
+        // A panic in `run` drops the supervisor, and its guard kills the group.
         let report = supervisor.run(child, exit_tx).await;
-        drop(guard);
         // `run` consumed the supervisor and with it the story's sender: once the forwarder has
         // delivered every story line, the end may be reported (a process's last lines come
         // before the event reporting its end).
@@ -304,6 +308,10 @@ struct Supervisor {
     delivery: Arc<Delivery>,
     stop: watch::Receiver<StopLevel>,
     readers: Vec<JoinHandle<()>>,
+    abandon: watch::Sender<bool>,
+    /// Armed until the group is known empty: then it is dropped at once, so that a pgid the
+    /// system may reuse is never signalled later (by this guard or by the panic hook).
+    guard: Option<GroupGuard>,
     started: Instant,
 }
 
@@ -421,7 +429,6 @@ impl Supervisor {
     /// adopted, then read the pipes to end of file.
     async fn after_exit(&mut self, signals: &mut Signals) {
         let readers = std::mem::take(&mut self.readers);
-        let abort_handles: Vec<_> = readers.iter().map(JoinHandle::abort_handle).collect();
         let mut drained = pin!(async move {
             for reader in readers {
                 let _ = reader.await;
@@ -433,8 +440,11 @@ impl Supervisor {
             self.end_leftovers(signals).await;
         }
         self.reap_adopted().await;
+        if !group_alive(self.pgid) {
+            drop(self.guard.take());
+        }
         if !pipes_closed {
-            self.finish_reading(&mut drained, &abort_handles).await;
+            self.finish_reading(&mut drained).await;
         }
         if signals.term_sent || signals.kill_sent {
             let message = format!("{}: process group {} is empty", self.label, self.pgid);
@@ -550,41 +560,36 @@ impl Supervisor {
     }
 
     /// The pipes outlived the group: a descendant outside it holds them. On Linux, as a
-    /// subreaper, it is ours to find once its parent is gone; elsewhere we can only give up.
-    async fn finish_reading(
-        &mut self,
-        drained: &mut (impl Future<Output = ()> + Unpin),
-        abort_handles: &[tokio::task::AbortHandle],
-    ) {
-        let mut delivery = self.delivery.settled();
+    /// subreaper, it is ours to find once its parent is gone; elsewhere, or once a stop is
+    /// asked, we give up on the pipes after `pipe_grace` (readers still deliver what they
+    /// have read).
+    async fn finish_reading(&mut self, drained: &mut (impl Future<Output = ()> + Unpin)) {
+        // Never spin: a zero `pipe_grace` still leaves a pause between two procfs sweeps.
+        let pause = self.timing.pipe_grace.max(Duration::from_millis(10));
         loop {
-            if timeout(self.timing.pipe_grace, &mut *drained).await.is_ok() {
+            if timeout(pause, &mut *drained).await.is_ok() {
                 return;
+            }
+            // A reader waiting on a blocked sink is not held up by the pipe.
+            if self.delivery.settled().is_none() {
+                continue;
             }
             if self.reap_adopted().await {
                 continue;
             }
-            // A reader waiting on a blocked sink (or still delivering) is not held up by the
-            // pipe: what it has read must not be dropped.
-            let now = self.delivery.settled();
-            let delivering = now.is_none() || now != delivery;
-            delivery = now;
-            if delivering {
-                continue;
-            }
-            if is_subreaper() && cfg!(target_os = "linux") {
+            let stop_asked = *self.stop.borrow() != StopLevel::Running;
+            if is_subreaper() && cfg!(target_os = "linux") && !stop_asked {
                 // The holder is a descendant whose parent still lives outside the group;
                 // it will be adopted when that parent goes.
                 continue;
             }
-            for handle in abort_handles {
-                handle.abort();
-            }
+            let _ = self.abandon.send(true);
             let message = format!(
                 "{}: its output pipes are held open by a process outside its group; no longer reading them",
                 self.label
             );
             self.say(Severity::Warn, &message);
+            drained.await;
             return;
         }
     }
