@@ -14,8 +14,64 @@ use session_domain::{
 };
 
 use support::{
-    MAX_LINE, Project, Scripts, color_square, pid_of, prepare, settings, shown_command, start,
+    Finished, MAX_LINE, Project, Scripts, Started, color_square, pid_of, prepare, settings,
+    shown_command, start,
 };
+
+/// Runs a whole preparation in `project` whose build runs `build` (the other steps succeed).
+async fn prepare_building(project: &Project, build: &'static str) -> Finished {
+    prepare(settings(project, &Scripts::building(build))).await
+}
+
+/// Starts a preparation in `project` whose build runs `build`, with a stop grace of
+/// `stop_grace`, and waits until the build said a line starting with `ready`.
+async fn start_building(
+    project: &Project,
+    build: &'static str,
+    stop_grace: Duration,
+    ready: &str,
+) -> Started {
+    let mut settings = settings(project, &Scripts::building(build));
+    settings.timing.stop_grace = stop_grace;
+    let started = start(settings).await;
+    started
+        .line_where(|line| line.message.starts_with(ready))
+        .await;
+    started
+}
+
+/// Runs a preparation in `project` in which `step`'s command is `command`, which cannot be
+/// started, and checks that it failed to spawn exactly that step.
+async fn fails_to_spawn(project: &Project, step: Step, command: &[&str]) -> Finished {
+    let mut settings = settings(project, &Scripts::succeeding());
+    let steps = &mut settings.steps;
+    let slot = match step {
+        Step::Build => &mut steps.build,
+        Step::PackValidation => &mut steps.pack_validation,
+        Step::Pack => &mut steps.pack,
+    };
+    *slot = command.iter().map(|&word| word.to_owned()).collect();
+
+    let finished = prepare(settings).await;
+
+    assert_eq!(
+        finished.failure().failure,
+        Failure::Step {
+            step,
+            cause: StepFailure::Spawn
+        }
+    );
+    finished
+}
+
+/// The last line states the manifest failure `reason`: on source manifest, as an error.
+fn assert_ends_with_manifest_error(finished: &Finished, reason: &str) {
+    let last = finished.last_line();
+    assert_eq!(
+        (last.source, last.severity, last.message.as_str()),
+        (Source::Manifest, Severity::Error, reason)
+    );
+}
 
 #[tokio::test]
 async fn success_runs_every_step_in_order_and_tells_the_story() {
@@ -174,7 +230,7 @@ async fn fails_at(failing: Step) {
         finished.messages(failing.source(), Stream::Stderr),
         ["error: boom"]
     );
-    let last = finished.lines.last().expect("lines were sent");
+    let last = finished.last_line();
     assert_eq!(last.source, Source::Session);
     assert_eq!(last.severity, Severity::Error);
     assert!(
@@ -218,21 +274,14 @@ async fn a_failing_pack_ends_preparation_before_the_manifest() {
 #[tokio::test]
 async fn a_program_not_on_path_fails_to_spawn() {
     let project = Project::new();
-    let mut settings = settings(&project, &Scripts::succeeding());
-    settings.steps.build = vec!["prometeu-no-such-tool-3f1c".to_owned(), "build".to_owned()];
+    let finished = fails_to_spawn(
+        &project,
+        Step::Build,
+        &["prometeu-no-such-tool-3f1c", "build"],
+    )
+    .await;
 
-    let finished = prepare(settings).await;
-
-    let PreparationEnd::Failed(failure) = &finished.end else {
-        panic!("expected a failure, got {:?}", finished.end);
-    };
-    assert_eq!(
-        failure.failure,
-        Failure::Step {
-            step: Step::Build,
-            cause: StepFailure::Spawn
-        }
-    );
+    let failure = finished.failure();
     assert_eq!(
         failure.reason,
         "build failed: `prometeu-no-such-tool-3f1c build` could not be started: \
@@ -255,21 +304,14 @@ async fn a_program_not_on_path_fails_to_spawn() {
 #[tokio::test]
 async fn a_missing_program_path_fails_to_spawn() {
     let project = Project::new();
-    let mut settings = settings(&project, &Scripts::succeeding());
-    settings.steps.pack_validation = vec!["./tools/missing-validator".to_owned()];
+    let finished = fails_to_spawn(
+        &project,
+        Step::PackValidation,
+        &["./tools/missing-validator"],
+    )
+    .await;
 
-    let finished = prepare(settings).await;
-
-    let PreparationEnd::Failed(failure) = &finished.end else {
-        panic!("expected a failure, got {:?}", finished.end);
-    };
-    assert_eq!(
-        failure.failure,
-        Failure::Step {
-            step: Step::PackValidation,
-            cause: StepFailure::Spawn
-        }
-    );
+    let failure = finished.failure();
     assert!(
         failure.reason.starts_with(
             "pack-validation failed: `./tools/missing-validator` could not be started: "
@@ -284,12 +326,8 @@ async fn a_missing_program_path_fails_to_spawn() {
 #[tokio::test]
 async fn a_step_killed_by_a_signal_fails_with_its_last_line_delivered() {
     let project = Project::new();
-    let scripts = Scripts {
-        build: "say-out:compiling;partial:last words;signal:SEGV",
-        ..Scripts::succeeding()
-    };
-
-    let finished = prepare(settings(&project, &scripts)).await;
+    let finished =
+        prepare_building(&project, "say-out:compiling;partial:last words;signal:SEGV").await;
 
     let segv = Signal::from_name("SIGSEGV").expect("a known signal");
     assert_eq!(
@@ -317,12 +355,7 @@ async fn a_step_killed_by_a_signal_fails_with_its_last_line_delivered() {
 async fn heavy_output_on_both_streams_is_read_concurrently_and_in_order() {
     const LINES: usize = 20_000;
     let project = Project::new();
-    let scripts = Scripts {
-        build: "both:20000",
-        ..Scripts::succeeding()
-    };
-
-    let finished = prepare(settings(&project, &scripts)).await;
+    let finished = prepare_building(&project, "both:20000").await;
 
     assert_eq!(finished.end, PreparationEnd::Succeeded);
     for (stream, word) in [(Stream::Stdout, "out"), (Stream::Stderr, "err")] {
@@ -341,12 +374,7 @@ async fn heavy_output_on_both_streams_is_read_concurrently_and_in_order() {
 #[tokio::test]
 async fn invalid_utf8_is_replaced_not_fatal() {
     let project = Project::new();
-    let scripts = Scripts {
-        build: "bad-utf8;say-out:after",
-        ..Scripts::succeeding()
-    };
-
-    let finished = prepare(settings(&project, &scripts)).await;
+    let finished = prepare_building(&project, "bad-utf8;say-out:after").await;
 
     assert_eq!(finished.end, PreparationEnd::Succeeded);
     assert_eq!(
@@ -358,12 +386,7 @@ async fn invalid_utf8_is_replaced_not_fatal() {
 #[tokio::test]
 async fn a_one_mebibyte_line_without_newline_is_cut_at_max_line() {
     let project = Project::new();
-    let scripts = Scripts {
-        build: "say-out:before;long-line:1048576",
-        ..Scripts::succeeding()
-    };
-
-    let finished = prepare(settings(&project, &scripts)).await;
+    let finished = prepare_building(&project, "say-out:before;long-line:1048576").await;
 
     assert_eq!(finished.end, PreparationEnd::Succeeded);
     let stdout: Vec<_> = finished
@@ -393,12 +416,8 @@ async fn a_one_mebibyte_line_without_newline_is_cut_at_max_line() {
 #[tokio::test]
 async fn a_grandchild_holding_the_pipes_is_ended_and_preparation_continues() {
     let project = Project::new();
-    let scripts = Scripts {
-        build: "say-out:starting;linger:60000;say-out:leaving",
-        ..Scripts::succeeding()
-    };
-
-    let finished = prepare(settings(&project, &scripts)).await;
+    let finished =
+        prepare_building(&project, "say-out:starting;linger:60000;say-out:leaving").await;
 
     // The step's own exit status decides: it exited 0, so preparation went on.
     assert_eq!(finished.end, PreparationEnd::Succeeded);
@@ -432,11 +451,11 @@ async fn a_grandchild_holding_the_pipes_is_ended_and_preparation_continues() {
 #[tokio::test]
 async fn stop_ends_a_step_whose_grandchild_ignores_sigterm() {
     let project = Project::new();
-    let scripts = Scripts {
-        build: "pid;stubborn:60000;sleep:60000",
-        ..Scripts::succeeding()
-    };
-    let started = start(settings(&project, &scripts)).await;
+    let started = start(settings(
+        &project,
+        &Scripts::building("pid;stubborn:60000;sleep:60000"),
+    ))
+    .await;
     let tool = pid_of(
         &started
             .line_where(|line| line.message.starts_with("pid="))
@@ -467,17 +486,14 @@ async fn stop_ends_a_step_whose_grandchild_ignores_sigterm() {
 #[tokio::test]
 async fn kill_now_skips_the_grace() {
     let project = Project::new();
-    let scripts = Scripts {
-        build: "ignore-term;pid;stubborn:60000;sleep:60000",
-        ..Scripts::succeeding()
-    };
-    let mut settings = settings(&project, &scripts);
     // A grace no test would wait out: only kill-now can end this step in time.
-    settings.timing.stop_grace = Duration::from_secs(600);
-    let started = start(settings).await;
-    started
-        .line_where(|line| line.message.starts_with("stubborn="))
-        .await;
+    let started = start_building(
+        &project,
+        "ignore-term;pid;stubborn:60000;sleep:60000",
+        Duration::from_secs(600),
+        "stubborn=",
+    )
+    .await;
 
     started.running.stop();
     started
@@ -495,16 +511,13 @@ async fn kill_now_skips_the_grace() {
 #[tokio::test]
 async fn stop_with_no_grace_kills_at_once() {
     let project = Project::new();
-    let scripts = Scripts {
-        build: "ignore-term;pid;sleep:60000",
-        ..Scripts::succeeding()
-    };
-    let mut settings = settings(&project, &scripts);
-    settings.timing.stop_grace = Duration::ZERO;
-    let started = start(settings).await;
-    started
-        .line_where(|line| line.message.starts_with("pid="))
-        .await;
+    let started = start_building(
+        &project,
+        "ignore-term;pid;sleep:60000",
+        Duration::ZERO,
+        "pid=",
+    )
+    .await;
 
     started.running.stop();
     let finished = started.finish().await;
@@ -534,12 +547,7 @@ const GOLDEN_MANIFEST: &str = r#"{
 async fn the_manifest_is_written_byte_for_byte_and_again_identically() {
     let project = Project::new();
     // No step creates build/: the shipper creates it for the manifest.
-    let scripts = Scripts {
-        build: "marker",
-        pack_validation: "marker",
-        pack: "marker",
-    };
-    let mut settings = settings(&project, &scripts);
+    let mut settings = settings(&project, &Scripts::markers_only());
     settings.cartridge = Some(color_square());
 
     for run in 1..=2 {
@@ -572,13 +580,7 @@ async fn the_manifest_is_written_byte_for_byte_and_again_identically() {
 #[tokio::test]
 async fn a_manifest_missing_without_metadata_fails_preparation() {
     let project = Project::new();
-    let scripts = Scripts {
-        build: "marker",
-        pack_validation: "marker",
-        pack: "marker",
-    };
-
-    let finished = prepare(settings(&project, &scripts)).await;
+    let finished = prepare(settings(&project, &Scripts::markers_only())).await;
 
     let reason = "build/manifest.json is missing: add a [cartridge] table to \
                   prometeu-session.toml or make the pack step write it";
@@ -589,11 +591,7 @@ async fn a_manifest_missing_without_metadata_fails_preparation() {
             reason: reason.to_owned(),
         })
     );
-    let last = finished.lines.last().expect("lines were sent");
-    assert_eq!(
-        (last.source, last.severity, last.message.as_str()),
-        (Source::Manifest, Severity::Error, reason)
-    );
+    assert_ends_with_manifest_error(&finished, reason);
     assert!(project.ran(Step::Pack));
 }
 
@@ -602,19 +600,12 @@ async fn a_manifest_that_cannot_be_written_fails_preparation() {
     let project = Project::new();
     // A file where build/ should be: the manifest has nowhere to go.
     std::fs::write(project.path("build"), "not a directory").expect("written");
-    let scripts = Scripts {
-        build: "marker",
-        pack_validation: "marker",
-        pack: "marker",
-    };
-    let mut settings = settings(&project, &scripts);
+    let mut settings = settings(&project, &Scripts::markers_only());
     settings.cartridge = Some(color_square());
 
     let finished = prepare(settings).await;
 
-    let PreparationEnd::Failed(failure) = &finished.end else {
-        panic!("expected a failure, got {:?}", finished.end);
-    };
+    let failure = finished.failure();
     assert_eq!(failure.failure, Failure::Manifest);
     assert!(
         failure
@@ -623,9 +614,5 @@ async fn a_manifest_that_cannot_be_written_fails_preparation() {
         "{}",
         failure.reason
     );
-    let last = finished.lines.last().expect("lines were sent");
-    assert_eq!(
-        (last.source, last.severity, last.message.as_str()),
-        (Source::Manifest, Severity::Error, failure.reason.as_str())
-    );
+    assert_ends_with_manifest_error(&finished, &failure.reason);
 }

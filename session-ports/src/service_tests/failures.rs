@@ -13,7 +13,10 @@ use session_domain::{
     RuntimeInfo, SessionState as S, Signal, Step, StepFailure, Termination,
 };
 
-use super::{Harness, at, failed_state, reclaim, state, within};
+use super::{
+    Harness, at, failed_state, no_runtime, play_opened, reclaim_all, run_1_connecting,
+    run_1_running, state, within,
+};
 use crate::fakes::Held;
 use crate::{
     MockRunningPreparation, MockRunningRuntime, MockRuntimeSource, MockShipperSource, PlayOutcome,
@@ -60,6 +63,28 @@ fn runtime_returning(runtime: &Arc<MockRunningRuntime>) -> Arc<MockRuntimeSource
     Arc::new(source)
 }
 
+/// A runtime whose one `ready` answers `ready` and whose one `wait` answers `end`, or, with
+/// `None`, is never asked (`ready` already reported the end). It ends by itself: stop and kill
+/// must never be asked.
+fn runtime_ending(
+    ready: Result<RuntimeInfo, RuntimeEnd>,
+    end: Option<RuntimeEnd>,
+) -> Arc<MockRunningRuntime> {
+    let mut runtime = MockRunningRuntime::new();
+    runtime.expect_ready().times(1).return_const(ready);
+    match end {
+        Some(end) => {
+            runtime.expect_wait().times(1).return_const(end);
+        }
+        None => {
+            runtime.expect_wait().never();
+        }
+    }
+    runtime.expect_stop().never();
+    runtime.expect_kill_now().never();
+    Arc::new(runtime)
+}
+
 fn port_failure(failure: Failure) -> PortFailure {
     PortFailure {
         failure,
@@ -101,9 +126,7 @@ async fn a_failed_preparation_ends_prepare_failed_and_never_launches(
     let port = port_failure(failure);
     let preparation = preparation_ending(PreparationEnd::Failed(port.clone()));
     let shipper = shipper_returning(&preparation);
-    let mut runtime = MockRuntimeSource::new();
-    runtime.expect_launch().never();
-    let runtime = Arc::new(runtime);
+    let runtime = no_runtime();
     let harness = Harness::start(shipper.clone(), runtime.clone());
 
     let played = within("play", harness.session.play(RunGoal::Play)).await;
@@ -128,9 +151,7 @@ async fn a_failed_preparation_ends_prepare_failed_and_never_launches(
         ]
     );
     assert_eq!(failure_json(failure), expected_json);
-    drop(reclaim(shipper).await);
-    drop(reclaim(preparation).await);
-    drop(reclaim(runtime).await);
+    reclaim_all(shipper, preparation, runtime, None).await;
 }
 
 #[rstest]
@@ -171,54 +192,30 @@ async fn a_failed_launch_ends_runtime_failed_with_its_cause(
     let port = port_failure(failure);
     let preparation = preparation_ending(PreparationEnd::Succeeded);
     let shipper = shipper_returning(&preparation);
-    let mut runtime = MockRunningRuntime::new();
-    runtime
-        .expect_ready()
-        .times(1)
-        .return_const(Err(RuntimeEnd::LaunchFailed(port.clone())));
     // `ready` already reported the end: the service must not wait again, nor stop anything.
-    runtime.expect_wait().never();
-    runtime.expect_stop().never();
-    runtime.expect_kill_now().never();
-    let runtime = Arc::new(runtime);
+    let runtime = runtime_ending(Err(RuntimeEnd::LaunchFailed(port.clone())), None);
     let source = runtime_returning(&runtime);
     let harness = Harness::start(shipper.clone(), source.clone());
 
-    within("play", harness.session.play(RunGoal::Play))
-        .await
-        .expect("open");
+    play_opened(&harness.session).await;
     let end = within("the run to end", harness.session.settled()).await;
     assert_eq!(end.state, S::RuntimeFailed);
     assert_eq!(end.last_failure, Some(failure));
     assert_eq!(end.runtime, None);
 
     let events = harness.finish().await;
-    assert_eq!(
-        events,
-        vec![
-            state(1, 1, at(0), (S::Idle, S::Preparing), "play requested"),
-            state(
-                2,
-                1,
-                at(0),
-                (S::Preparing, S::Connecting),
-                "preparation succeeded"
-            ),
-            failed_state(
-                3,
-                1,
-                at(0),
-                (S::Connecting, S::RuntimeFailed),
-                &port.reason,
-                failure
-            ),
-        ]
-    );
+    let mut expected = run_1_connecting();
+    expected.push(failed_state(
+        3,
+        1,
+        at(0),
+        (S::Connecting, S::RuntimeFailed),
+        &port.reason,
+        failure,
+    ));
+    assert_eq!(events, expected);
     assert_eq!(failure_json(failure), expected_json);
-    drop(reclaim(shipper).await);
-    drop(reclaim(preparation).await);
-    drop(reclaim(source).await);
-    drop(reclaim(runtime).await);
+    reclaim_all(shipper, preparation, source, Some(runtime)).await;
 }
 
 #[rstest]
@@ -255,59 +252,28 @@ async fn a_runtime_that_ends_on_its_own_fails_unless_it_exited_0(
 ) {
     let preparation = preparation_ending(PreparationEnd::Succeeded);
     let shipper = shipper_returning(&preparation);
-    let mut runtime = MockRunningRuntime::new();
-    runtime
-        .expect_ready()
-        .times(1)
-        .return_const(Ok(RuntimeInfo {
-            pid: 77,
-            version: None,
-            cartridge: None,
-        }));
-    runtime
-        .expect_wait()
-        .times(1)
-        .return_const(RuntimeEnd::Exited(termination));
-    runtime.expect_stop().never();
-    runtime.expect_kill_now().never();
-    let runtime = Arc::new(runtime);
+    let info = RuntimeInfo {
+        pid: 77,
+        version: None,
+        cartridge: None,
+    };
+    let runtime = runtime_ending(Ok(info), Some(RuntimeEnd::Exited(termination)));
     let source = runtime_returning(&runtime);
     let harness = Harness::start(shipper.clone(), source.clone());
 
-    within("play", harness.session.play(RunGoal::Play))
-        .await
-        .expect("open");
+    play_opened(&harness.session).await;
     let end = within("the run to end", harness.session.settled()).await;
     assert_eq!(end.state, to);
 
     let events = harness.finish().await;
     let failure = termination.abnormal().map(Failure::Running);
     assert_eq!(end.last_failure, failure);
-    let mut expected = vec![
-        state(1, 1, at(0), (S::Idle, S::Preparing), "play requested"),
-        state(
-            2,
-            1,
-            at(0),
-            (S::Preparing, S::Connecting),
-            "preparation succeeded",
-        ),
-        state(
-            3,
-            1,
-            at(0),
-            (S::Connecting, S::Running),
-            "runtime running (pid 77)",
-        ),
-    ];
+    let mut expected = run_1_running(77);
     expected.push(match failure {
         Some(failure) => failed_state(4, 1, at(0), (S::Running, to), reason, failure),
         None => state(4, 1, at(0), (S::Running, to), reason),
     });
     assert_eq!(events, expected);
     assert_eq!(failure.map(failure_json), expected_json);
-    drop(reclaim(shipper).await);
-    drop(reclaim(preparation).await);
-    drop(reclaim(source).await);
-    drop(reclaim(runtime).await);
+    reclaim_all(shipper, preparation, source, Some(runtime)).await;
 }

@@ -9,14 +9,14 @@ use session_domain::{
 };
 
 use super::{
-    Harness, at, failed_state, line, manual_clock, reclaim, said, set_clock, state, transitions,
-    wait_for_state, within,
+    Harness, at, failed_state, line, manual_clock, no_runtime, play_opened, reclaim, run_1_running,
+    said, set_clock, state, through, transitions, wait_for_state, within,
 };
 use crate::fakes::{
     FAKE_RUNTIME_PID, Gate, PreparationScript, RuntimeScript, ScriptedRuntime, ScriptedShipper,
     Wait,
 };
-use crate::{KillOutcome, MockRuntimeSource, PlayOutcome, ServiceSettings, StopOutcome};
+use crate::{ExecutionSession, KillOutcome, PlayOutcome, StopOutcome};
 
 #[tokio::test(start_paused = true)]
 async fn a_run_goes_idle_preparing_connecting_running_stopped_with_exact_events() {
@@ -55,12 +55,7 @@ async fn a_run_goes_idle_preparing_connecting_running_stopped_with_exact_events(
         )
         .with_clock(clock.clone()),
     );
-    let harness = Harness::start_with(
-        shipper.clone(),
-        runtime.clone(),
-        clock.clone(),
-        ServiceSettings::default(),
-    );
+    let harness = Harness::start_on(shipper.clone(), runtime.clone(), clock.clone());
     let session = &harness.session;
     let mut early = session.subscribe(0);
     assert_eq!(session.state(), S::Idle);
@@ -172,15 +167,8 @@ async fn a_prepare_only_run_ends_prepared_and_never_launches_the_runtime() {
         ))
         .with_clock(clock.clone()),
     );
-    let mut runtime = MockRuntimeSource::new();
-    runtime.expect_launch().never();
-    let runtime = Arc::new(runtime);
-    let harness = Harness::start_with(
-        shipper.clone(),
-        runtime.clone(),
-        clock,
-        ServiceSettings::default(),
-    );
+    let runtime = no_runtime();
+    let harness = Harness::start_on(shipper.clone(), runtime.clone(), clock);
 
     let played = within("prepare", harness.session.play(RunGoal::Prepare)).await;
     assert_eq!(played, Ok(PlayOutcome::Started { run: 1 }));
@@ -240,12 +228,7 @@ async fn each_play_after_a_terminal_state_starts_the_next_run_and_seq_continues(
             .with_clock(clock.clone()),
     );
     let runtime = Arc::new(ScriptedRuntime::new(RuntimeScript::new()));
-    let harness = Harness::start_with(
-        shipper.clone(),
-        runtime.clone(),
-        clock,
-        ServiceSettings::default(),
-    );
+    let harness = Harness::start_on(shipper.clone(), runtime.clone(), clock);
     let session = &harness.session;
 
     let mut outcomes = Vec::new();
@@ -279,64 +262,48 @@ async fn each_play_after_a_terminal_state_starts_the_next_run_and_seq_continues(
     assert_eq!(ends[2].last_failure, None);
 
     let events = harness.finish().await;
-    assert_eq!(
-        events,
-        vec![
-            state(1, 1, at(0), (S::Idle, S::Preparing), "play requested"),
-            state(
-                2,
-                1,
-                at(0),
-                (S::Preparing, S::Connecting),
-                "preparation succeeded"
-            ),
-            state(
-                3,
-                1,
-                at(0),
-                (S::Connecting, S::Running),
-                "runtime running (pid 4242)"
-            ),
-            state(
-                4,
-                1,
-                at(0),
-                (S::Running, S::Stopped),
-                "the runtime exited with status 0"
-            ),
-            state(5, 2, at(0), (S::Stopped, S::Preparing), "play requested"),
-            line(
-                6,
-                2,
-                at(0),
-                (Source::Build, Some(Stream::Stderr)),
-                Severity::Error,
-                "error[E0308]: mismatched types",
-            ),
-            failed_state(
-                7,
-                2,
-                at(0),
-                (S::Preparing, S::PrepareFailed),
-                "build failed (exit 101)",
-                build_failed.failure,
-            ),
-            state(
-                8,
-                3,
-                at(0),
-                (S::PrepareFailed, S::Preparing),
-                "prepare requested"
-            ),
-            state(
-                9,
-                3,
-                at(0),
-                (S::Preparing, S::Prepared),
-                "preparation succeeded"
-            ),
-        ]
-    );
+    let mut expected = run_1_running(FAKE_RUNTIME_PID);
+    expected.extend([
+        state(
+            4,
+            1,
+            at(0),
+            (S::Running, S::Stopped),
+            "the runtime exited with status 0",
+        ),
+        state(5, 2, at(0), (S::Stopped, S::Preparing), "play requested"),
+        line(
+            6,
+            2,
+            at(0),
+            (Source::Build, Some(Stream::Stderr)),
+            Severity::Error,
+            "error[E0308]: mismatched types",
+        ),
+        failed_state(
+            7,
+            2,
+            at(0),
+            (S::Preparing, S::PrepareFailed),
+            "build failed (exit 101)",
+            build_failed.failure,
+        ),
+        state(
+            8,
+            3,
+            at(0),
+            (S::PrepareFailed, S::Preparing),
+            "prepare requested",
+        ),
+        state(
+            9,
+            3,
+            at(0),
+            (S::Preparing, S::Prepared),
+            "preparation succeeded",
+        ),
+    ]);
+    assert_eq!(events, expected);
     assert_eq!(shipper.runs(), vec![1, 2, 3]);
     assert_eq!(runtime.runs(), vec![1]);
 }
@@ -359,9 +326,7 @@ async fn play_while_a_run_is_active_is_ignored_reported_and_changes_nothing() {
     let mut events = session.subscribe(0);
 
     let mut ignored = Vec::new();
-    within("play", session.play(RunGoal::Play))
-        .await
-        .expect("open");
+    play_opened(session).await;
     ignored.push(within("play", session.play(RunGoal::Prepare)).await);
     assert_eq!(session.state(), S::Preparing);
     prepared.allow(1);
@@ -452,6 +417,18 @@ async fn play_while_a_run_is_active_is_ignored_reported_and_changes_nothing() {
     );
 }
 
+/// Stop and kill with no active run both answer that there is nothing to do.
+async fn assert_nothing_to_stop_or_kill(session: &ExecutionSession) {
+    assert_eq!(
+        within("stop", session.stop("user asked")).await,
+        Ok(StopOutcome::NothingToStop)
+    );
+    assert_eq!(
+        within("kill", session.kill_now()).await,
+        Ok(KillOutcome::NothingToKill)
+    );
+}
+
 #[tokio::test(start_paused = true)]
 async fn stop_and_kill_with_no_active_run_do_nothing_and_emit_nothing() {
     let shipper = Arc::new(ScriptedShipper::new(PreparationScript::new()));
@@ -460,42 +437,21 @@ async fn stop_and_kill_with_no_active_run_do_nothing_and_emit_nothing() {
     let session = &harness.session;
 
     // Before any run.
-    assert_eq!(
-        within("stop", session.stop("user asked")).await,
-        Ok(StopOutcome::NothingToStop)
-    );
-    assert_eq!(
-        within("kill", session.kill_now()).await,
-        Ok(KillOutcome::NothingToKill)
-    );
+    assert_nothing_to_stop_or_kill(session).await;
     assert_eq!(session.state(), S::Idle);
     assert_eq!(session.snapshot().last_seq, 0);
 
     // After a run ended.
-    within("play", session.play(RunGoal::Play))
-        .await
-        .expect("open");
+    play_opened(session).await;
     let end = within("the run to end", session.settled()).await;
     assert_eq!(end.state, S::Stopped);
-    assert_eq!(
-        within("stop", session.stop("user asked")).await,
-        Ok(StopOutcome::NothingToStop)
-    );
-    assert_eq!(
-        within("kill", session.kill_now()).await,
-        Ok(KillOutcome::NothingToKill)
-    );
+    assert_nothing_to_stop_or_kill(session).await;
     assert_eq!(session.snapshot(), end);
 
     let events = harness.finish().await;
     assert_eq!(
         transitions(&events),
-        vec![
-            (S::Idle, S::Preparing),
-            (S::Preparing, S::Connecting),
-            (S::Connecting, S::Running),
-            (S::Running, S::Stopped),
-        ]
+        through(&[S::Idle, S::Preparing, S::Connecting, S::Running, S::Stopped])
     );
     assert_eq!(events.len(), 4);
     assert_eq!(shipper.calls().stops + shipper.calls().kills, 0);

@@ -19,14 +19,15 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use session_domain::{
-    Event, Failure, LogEvent, LogLimits, RunNumber, Seq, SessionState, Severity, Source,
+    Event, Failure, LogEvent, LogLimits, RunGoal, RunNumber, Seq, SessionState, Severity, Source,
     StateEvent, Stream, Timestamp,
 };
 
 use crate::fakes::{CollectingSink, SinkRecord};
 use crate::{
-    Clock, ExecutionSession, LogSink, ManualClock, Ports, RuntimeSource, ServiceSettings,
-    ShipperSource, Subscription, SubscriptionItem,
+    Clock, ExecutionSession, LogSink, ManualClock, MockRunningPreparation, MockRunningRuntime,
+    MockRuntimeSource, MockShipperSource, Ports, RuntimeSource, ServiceSettings, ShipperSource,
+    Subscription, SubscriptionItem,
 };
 
 /// 2026-04-06T10:00:00Z, when every test's clock starts.
@@ -56,6 +57,13 @@ async fn within<F: Future>(what: &str, future: F) -> F::Output {
     }
 }
 
+/// Asks `session` to play, and expects the run to open.
+async fn play_opened(session: &ExecutionSession) {
+    within("play", session.play(RunGoal::Play))
+        .await
+        .expect("open");
+}
+
 /// Settings with a log that holds `buffer_events` events (and plenty of bytes).
 fn settings_holding(buffer_events: usize) -> ServiceSettings {
     ServiceSettings {
@@ -75,7 +83,16 @@ struct Harness {
 
 impl Harness {
     fn start(shipper: Arc<dyn ShipperSource>, runtime: Arc<dyn RuntimeSource>) -> Self {
-        Self::start_with(shipper, runtime, manual_clock(), ServiceSettings::default())
+        Self::start_on(shipper, runtime, manual_clock())
+    }
+
+    /// Like [`Harness::start`], on a clock the test moves itself.
+    fn start_on(
+        shipper: Arc<dyn ShipperSource>,
+        runtime: Arc<dyn RuntimeSource>,
+        clock: Arc<ManualClock>,
+    ) -> Self {
+        Self::start_with(shipper, runtime, clock, ServiceSettings::default())
     }
 
     fn start_with(
@@ -134,6 +151,30 @@ async fn reclaim<T>(mut shared: Arc<T>) -> T {
         }
     })
     .await
+}
+
+/// A runtime source that must never be asked to launch.
+fn no_runtime() -> Arc<MockRuntimeSource> {
+    let mut source = MockRuntimeSource::new();
+    source.expect_launch().never();
+    Arc::new(source)
+}
+
+/// Takes back every mock port a test shared with the service, in the order the tests have
+/// always dropped them (shipper, preparation, source, then the running runtime if any), so
+/// that each one's expectations are checked here.
+async fn reclaim_all(
+    shipper: Arc<MockShipperSource>,
+    preparation: Arc<MockRunningPreparation>,
+    source: Arc<MockRuntimeSource>,
+    runtime: Option<Arc<MockRunningRuntime>>,
+) {
+    drop(reclaim(shipper).await);
+    drop(reclaim(preparation).await);
+    drop(reclaim(source).await);
+    if let Some(runtime) = runtime {
+        drop(reclaim(runtime).await);
+    }
 }
 
 /// Reads events until (and including) the state event that enters `to`.
@@ -210,22 +251,21 @@ fn state(
     })
 }
 
+/// A [`state`] event that records `failure`.
 fn failed_state(
     seq: Seq,
     run: RunNumber,
     at: Timestamp,
-    (from, to): (SessionState, SessionState),
+    transition: (SessionState, SessionState),
     reason: &str,
     failure: Failure,
 ) -> Event {
+    let Event::State(event) = state(seq, run, at, transition, reason) else {
+        unreachable!("`state` makes a state event");
+    };
     Event::State(StateEvent {
-        seq,
-        run,
-        at,
-        from,
-        to,
-        reason: Some(reason.to_owned()),
         failure: Some(failure),
+        ..event
     })
 }
 
@@ -254,6 +294,40 @@ fn said(seq: Seq, run: RunNumber, at: Timestamp, severity: Severity, message: &s
     line(seq, run, at, (Source::Session, None), severity, message)
 }
 
+/// The events that open run 1 at T0 when its preparation succeeds at once: `play requested`,
+/// then `connecting` (seqs 1 and 2).
+fn run_1_connecting() -> Vec<Event> {
+    vec![
+        state(
+            1,
+            1,
+            at(0),
+            (SessionState::Idle, SessionState::Preparing),
+            "play requested",
+        ),
+        state(
+            2,
+            1,
+            at(0),
+            (SessionState::Preparing, SessionState::Connecting),
+            "preparation succeeded",
+        ),
+    ]
+}
+
+/// [`run_1_connecting`], then the runtime with `pid` running at once (seq 3).
+fn run_1_running(pid: u32) -> Vec<Event> {
+    let mut events = run_1_connecting();
+    events.push(state(
+        3,
+        1,
+        at(0),
+        (SessionState::Connecting, SessionState::Running),
+        &format!("runtime running (pid {pid})"),
+    ));
+    events
+}
+
 /// `(from, to)` of every state event, in order.
 fn transitions(events: &[Event]) -> Vec<(SessionState, SessionState)> {
     events
@@ -263,6 +337,12 @@ fn transitions(events: &[Event]) -> Vec<(SessionState, SessionState)> {
             Event::Log(_) => None,
         })
         .collect()
+}
+
+/// The `(from, to)` pairs of a session that moves through `states` in order, as
+/// [`transitions`] reports them.
+fn through(states: &[SessionState]) -> Vec<(SessionState, SessionState)> {
+    states.windows(2).map(|pair| (pair[0], pair[1])).collect()
 }
 
 /// The last state event.

@@ -6,8 +6,8 @@ use std::sync::Arc;
 use session_domain::{RunGoal, SessionState as S, Stream};
 
 use super::{
-    Harness, assert_gapless_from, drain, last_state, manual_clock, only_events, start_session,
-    transitions, wait_for_state, within,
+    Harness, assert_gapless_from, drain, last_state, manual_clock, only_events, play_opened,
+    start_session, transitions, wait_for_state, within,
 };
 use crate::fakes::{
     CollectingSink, PreparationScript, RuntimeScript, ScriptedRuntime, ScriptedShipper,
@@ -36,9 +36,7 @@ async fn shutdown_during_a_run_stops_it_flushes_the_sinks_and_ends_every_subscri
     let session = &harness.session;
     let mut unread = session.subscribe(0);
     let mut reader = session.subscribe(0);
-    within("play", session.play(RunGoal::Play))
-        .await
-        .expect("open");
+    play_opened(session).await;
     wait_for_state(&mut reader, S::Running).await;
 
     within("shutdown", session.shutdown()).await;
@@ -110,9 +108,7 @@ async fn dropping_every_handle_during_a_run_stops_it_and_ends_the_subscriptions(
         ServiceSettings::default(),
     );
     let mut subscription = session.subscribe(0);
-    within("play", session.play(RunGoal::Play))
-        .await
-        .expect("open");
+    play_opened(&session).await;
     let mut watcher = session.subscribe(0);
     wait_for_state(&mut watcher, S::Running).await;
     drop(session);

@@ -7,13 +7,13 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use session_domain::{
-    AbnormalExit, Event, Failure, PortFailure, PreparationEnd, RunGoal, RuntimeEnd,
-    SessionState as S, Source, Step, StepFailure, Stream, Termination,
+    AbnormalExit, Event, Failure, PortFailure, PreparationEnd, RuntimeEnd, SessionState as S,
+    Source, Step, StepFailure, Stream, Termination,
 };
 
 use super::{
-    assert_gapless_from, drain, manual_clock, messages_from, only_events, start_session,
-    transitions, wait_for_state, within,
+    assert_gapless_from, drain, manual_clock, messages_from, only_events, play_opened,
+    start_session, through, transitions, wait_for_state, within,
 };
 use crate::fakes::{
     CollectingSink, Gate, PreparationScript, RuntimeScript, ScriptedRuntime, ScriptedShipper, Wait,
@@ -88,9 +88,7 @@ async fn every_sink_receives_every_event_once_in_order() {
         },
     );
     let mut subscription = session.subscribe(0);
-    within("play", session.play(RunGoal::Play))
-        .await
-        .expect("open");
+    play_opened(&session).await;
     assert_eq!(
         within("the run to end", session.settled()).await.state,
         S::Stopped
@@ -149,9 +147,7 @@ async fn a_blocked_sink_holds_the_ports_back_but_never_the_commands() {
     );
     let mut events = session.subscribe(0);
 
-    within("play", session.play(RunGoal::Play))
-        .await
-        .expect("open");
+    play_opened(&session).await;
     // The state machine is not held back by the sink, only the ports' output is.
     wait_for_state(&mut events, S::Running).await;
     record
@@ -217,9 +213,7 @@ async fn a_closed_sink_stops_the_run_with_a_reason_naming_it_and_the_others_keep
     );
     let mut events = session.subscribe(0);
 
-    within("play", session.play(RunGoal::Play))
-        .await
-        .expect("open");
+    play_opened(&session).await;
     wait_for_state(&mut events, S::Running).await;
     talk.open();
     let end = within("the run to end", session.settled()).await;
@@ -288,9 +282,7 @@ async fn a_failed_sink_is_never_written_again_and_the_run_stops_while_preparing(
         ServiceSettings::default(),
     );
 
-    within("play", session.play(RunGoal::Play))
-        .await
-        .expect("open");
+    play_opened(&session).await;
     let end = within("the run to end", session.settled()).await;
     assert_eq!(end.state, S::Stopped);
     within("shutdown", session.shutdown()).await;
@@ -299,11 +291,7 @@ async fn a_failed_sink_is_never_written_again_and_the_run_stops_while_preparing(
     assert_gapless_from(&all, 1);
     assert_eq!(
         transitions(&all),
-        vec![
-            (S::Idle, S::Preparing),
-            (S::Preparing, S::Stopping),
-            (S::Stopping, S::Stopped),
-        ]
+        through(&[S::Idle, S::Preparing, S::Stopping, S::Stopped])
     );
     assert_eq!(messages_from(&all, Source::Build), vec!["Compiling"]);
     assert_eq!(
@@ -383,9 +371,7 @@ async fn a_failing_steps_last_lines_come_before_prepare_failed() {
         reason: "pack failed (exit 2)".to_owned(),
     }));
     let (session, gate, record) = behind_a_blocked_sink(script, RuntimeScript::new());
-    within("play", session.play(RunGoal::Play))
-        .await
-        .expect("open");
+    play_opened(&session).await;
     let end = within("the run to end", session.settled()).await;
     assert_eq!(end.state, S::PrepareFailed);
     let events = release_and_finish(&session, &gate, &record).await;
@@ -418,9 +404,7 @@ async fn a_crashing_runtimes_last_lines_come_before_runtime_failed() {
             AbnormalExit::Code(NonZeroI32::new(101).expect("non-zero")),
         )));
     let (session, gate, record) = behind_a_blocked_sink(PreparationScript::new(), script);
-    within("play", session.play(RunGoal::Play))
-        .await
-        .expect("open");
+    play_opened(&session).await;
     let end = within("the run to end", session.settled()).await;
     assert_eq!(end.state, S::RuntimeFailed);
     let events = release_and_finish(&session, &gate, &record).await;
@@ -441,9 +425,7 @@ async fn a_stopped_runtimes_last_lines_come_before_stopped() {
     let script = script.ends(RuntimeEnd::Stopped);
     let (session, gate, record) = behind_a_blocked_sink(PreparationScript::new(), script);
     let mut events = session.subscribe(0);
-    within("play", session.play(RunGoal::Play))
-        .await
-        .expect("open");
+    play_opened(&session).await;
     wait_for_state(&mut events, S::Running).await;
     let stop = within("stop", session.stop("user asked")).await;
     assert_eq!(stop, Ok(StopOutcome::Requested));

@@ -11,19 +11,19 @@ use std::sync::Arc;
 use rstest::rstest;
 use session_domain::{
     AbnormalExit, Failure, HandshakeFailure, PortFailure, PreparationEnd, RunGoal, RuntimeEnd,
-    RuntimeInfo, SessionState as S, Severity, Step, StepFailure, Termination,
+    RuntimeInfo, SessionState as S, Severity, Snapshot, Step, StepFailure, Termination,
 };
 
 use super::{
-    Harness, at, last_state, manual_clock, reclaim, said, set_clock, state, transitions,
-    wait_for_state, within,
+    Harness, at, last_state, manual_clock, no_runtime, play_opened, reclaim_all, run_1_running,
+    said, set_clock, state, transitions, wait_for_state, within,
 };
 use crate::fakes::{
     Gate, Held, PreparationScript, RuntimeScript, ScriptedRuntime, ScriptedShipper, Wait,
 };
 use crate::{
-    KillOutcome, MockRunningPreparation, MockRunningRuntime, MockRuntimeSource, MockShipperSource,
-    ServiceSettings, StopOutcome,
+    ExecutionSession, KillOutcome, ManualClock, MockRunningPreparation, MockRunningRuntime,
+    MockRuntimeSource, MockShipperSource, StopOutcome, Subscription,
 };
 
 /// How a test expects the service to use a port's stop and kill.
@@ -60,12 +60,6 @@ fn shipper(
         })
     });
     Arc::new(shipper)
-}
-
-fn no_runtime() -> Arc<MockRuntimeSource> {
-    let mut source = MockRuntimeSource::new();
-    source.expect_launch().never();
-    Arc::new(source)
 }
 
 /// A runtime source whose one launch returns `runtime` wrapped by `hold`.
@@ -106,6 +100,88 @@ fn running_runtime(asks: Asks) -> Arc<MockRunningRuntime> {
     Arc::new(runtime)
 }
 
+/// Asks `session` to stop twice: the first is taken, the second finds the run already stopping.
+async fn stop_twice(session: &ExecutionSession, first: &str, second: &str) {
+    assert_eq!(
+        within("stop", session.stop(first)).await,
+        Ok(StopOutcome::Requested)
+    );
+    assert_eq!(
+        within("stop", session.stop(second)).await,
+        Ok(StopOutcome::AlreadyStopping)
+    );
+}
+
+/// Asks `session` to kill now, which is taken: the run is `stopping` until the port ends.
+async fn kill_now_keeps_stopping(session: &ExecutionSession) {
+    assert_eq!(
+        within("kill", session.kill_now()).await,
+        Ok(KillOutcome::Killing)
+    );
+    assert_eq!(session.state(), S::Stopping);
+}
+
+/// A session on `clock` whose run 1 is `running`: the preparation succeeded, and the runtime
+/// (a mock expecting `asks`) got ready at once and holds its `wait` until `release` opens.
+struct RunningSession {
+    harness: Harness,
+    release: Gate,
+    /// Kept open for the whole test, as a subscriber that saw the run reach `running`.
+    events: Subscription,
+    shipper: Arc<MockShipperSource>,
+    preparation: Arc<MockRunningPreparation>,
+    source: Arc<MockRuntimeSource>,
+    runtime: Arc<MockRunningRuntime>,
+}
+
+impl RunningSession {
+    async fn start(asks: Asks, clock: Arc<ManualClock>) -> Self {
+        let release = Gate::new();
+        let preparation = preparation(PreparationEnd::Succeeded, Asks { stops: 0, kills: 0 });
+        let shipper = shipper(&preparation, None);
+        let runtime = running_runtime(asks);
+        let wait_gate = release.clone();
+        let source = runtime_source(&runtime, move |held| held.hold_wait(wait_gate.clone()));
+        let harness = Harness::start_on(shipper.clone(), source.clone(), clock);
+        let mut events = harness.session.subscribe(0);
+
+        play_opened(&harness.session).await;
+        wait_for_state(&mut events, S::Running).await;
+        Self {
+            harness,
+            release,
+            events,
+            shipper,
+            preparation,
+            source,
+            runtime,
+        }
+    }
+
+    /// Opens the runtime's `wait`, expects the run to end `stopped`, and returns how it ended.
+    async fn release_until_stopped(&self) -> Snapshot {
+        self.release.open();
+        let end = within("the run to end", self.harness.session.settled()).await;
+        assert_eq!(end.state, S::Stopped);
+        end
+    }
+
+    /// Checks the mocks' expectations, then drops the rest in the order a test's locals would
+    /// go: the subscription, the session, the gate.
+    async fn reclaim(self) {
+        reclaim_all(
+            self.shipper,
+            self.preparation,
+            self.source,
+            Some(self.runtime),
+        )
+        .await;
+        drop(self.events);
+        drop(self.harness);
+        drop(self.release);
+    }
+}
+
 #[tokio::test(start_paused = true)]
 async fn stop_while_preparing_stops_the_preparation_once_and_a_second_stop_does_not_escalate() {
     let clock = manual_clock();
@@ -113,17 +189,10 @@ async fn stop_while_preparing_stops_the_preparation_once_and_a_second_stop_does_
     let preparation = preparation(PreparationEnd::Stopped, Asks { stops: 1, kills: 0 });
     let shipper = shipper(&preparation, Some(&release));
     let runtime = no_runtime();
-    let harness = Harness::start_with(
-        shipper.clone(),
-        runtime.clone(),
-        clock.clone(),
-        ServiceSettings::default(),
-    );
+    let harness = Harness::start_on(shipper.clone(), runtime.clone(), clock.clone());
     let session = &harness.session;
 
-    within("play", session.play(RunGoal::Play))
-        .await
-        .expect("open");
+    play_opened(session).await;
     set_clock(&clock, 250);
     let first = within("stop", session.stop("user asked")).await;
     assert_eq!(first, Ok(StopOutcome::Requested));
@@ -151,9 +220,7 @@ async fn stop_while_preparing_stops_the_preparation_once_and_a_second_stop_does_
             ),
         ]
     );
-    drop(reclaim(shipper).await);
-    drop(reclaim(preparation).await);
-    drop(reclaim(runtime).await);
+    reclaim_all(shipper, preparation, runtime, None).await;
 }
 
 #[tokio::test(start_paused = true)]
@@ -177,18 +244,9 @@ async fn stop_while_connecting_stops_the_runtime_once() {
     let session = &harness.session;
     let mut events = session.subscribe(0);
 
-    within("play", session.play(RunGoal::Play))
-        .await
-        .expect("open");
+    play_opened(session).await;
     wait_for_state(&mut events, S::Connecting).await;
-    assert_eq!(
-        within("stop", session.stop("user asked")).await,
-        Ok(StopOutcome::Requested)
-    );
-    assert_eq!(
-        within("stop", session.stop("again")).await,
-        Ok(StopOutcome::AlreadyStopping)
-    );
+    stop_twice(session, "user asked", "again").await;
     release.open();
     let end = within("the run to end", session.settled()).await;
     assert_eq!(end.state, S::Stopped);
@@ -206,100 +264,41 @@ async fn stop_while_connecting_stops_the_runtime_once() {
         last_state(&all).reason.as_deref(),
         Some("stopped: user asked")
     );
-    drop(reclaim(shipper).await);
-    drop(reclaim(preparation).await);
-    drop(reclaim(source).await);
-    drop(reclaim(runtime).await);
+    reclaim_all(shipper, preparation, source, Some(runtime)).await;
 }
 
 #[tokio::test(start_paused = true)]
 async fn stop_while_running_stops_the_runtime_once_and_a_second_stop_does_not_escalate() {
-    let release = Gate::new();
-    let preparation = preparation(PreparationEnd::Succeeded, Asks { stops: 0, kills: 0 });
-    let shipper = shipper(&preparation, None);
-    let runtime = running_runtime(Asks { stops: 1, kills: 0 });
-    let wait_gate = release.clone();
-    let source = runtime_source(&runtime, move |held| held.hold_wait(wait_gate.clone()));
-    let harness = Harness::start(shipper.clone(), source.clone());
-    let session = &harness.session;
-    let mut events = session.subscribe(0);
+    let run = RunningSession::start(Asks { stops: 1, kills: 0 }, manual_clock()).await;
+    let session = &run.harness.session;
 
-    within("play", session.play(RunGoal::Play))
-        .await
-        .expect("open");
-    wait_for_state(&mut events, S::Running).await;
     assert_eq!(session.snapshot().runtime, Some(running_info()));
-    assert_eq!(
-        within("stop", session.stop("SIGINT received")).await,
-        Ok(StopOutcome::Requested)
-    );
-    assert_eq!(
-        within("stop", session.stop("SIGINT received")).await,
-        Ok(StopOutcome::AlreadyStopping)
-    );
-    release.open();
-    let end = within("the run to end", session.settled()).await;
-    assert_eq!(end.state, S::Stopped);
+    stop_twice(session, "SIGINT received", "SIGINT received").await;
+    let end = run.release_until_stopped().await;
     assert_eq!(end.runtime, None);
-    assert_eq!(
-        harness.finish().await,
-        vec![
-            state(1, 1, at(0), (S::Idle, S::Preparing), "play requested"),
-            state(
-                2,
-                1,
-                at(0),
-                (S::Preparing, S::Connecting),
-                "preparation succeeded"
-            ),
-            state(
-                3,
-                1,
-                at(0),
-                (S::Connecting, S::Running),
-                "runtime running (pid 4242)"
-            ),
-            state(4, 1, at(0), (S::Running, S::Stopping), "SIGINT received"),
-            state(
-                5,
-                1,
-                at(0),
-                (S::Stopping, S::Stopped),
-                "stopped: SIGINT received"
-            ),
-        ]
-    );
-    drop(reclaim(shipper).await);
-    drop(reclaim(preparation).await);
-    drop(reclaim(source).await);
-    drop(reclaim(runtime).await);
+    let mut expected = run_1_running(4242);
+    expected.extend([
+        state(4, 1, at(0), (S::Running, S::Stopping), "SIGINT received"),
+        state(
+            5,
+            1,
+            at(0),
+            (S::Stopping, S::Stopped),
+            "stopped: SIGINT received",
+        ),
+    ]);
+    assert_eq!(run.harness.finish().await, expected);
+    run.reclaim().await;
 }
 
 #[tokio::test(start_paused = true)]
 async fn kill_now_while_running_kills_the_runtime_without_a_graceful_stop() {
-    let release = Gate::new();
-    let preparation = preparation(PreparationEnd::Succeeded, Asks { stops: 0, kills: 0 });
-    let shipper = shipper(&preparation, None);
-    let runtime = running_runtime(Asks { stops: 0, kills: 1 });
-    let wait_gate = release.clone();
-    let source = runtime_source(&runtime, move |held| held.hold_wait(wait_gate.clone()));
-    let harness = Harness::start(shipper.clone(), source.clone());
-    let session = &harness.session;
-    let mut events = session.subscribe(0);
+    let run = RunningSession::start(Asks { stops: 0, kills: 1 }, manual_clock()).await;
+    let session = &run.harness.session;
 
-    within("play", session.play(RunGoal::Play))
-        .await
-        .expect("open");
-    wait_for_state(&mut events, S::Running).await;
-    assert_eq!(
-        within("kill", session.kill_now()).await,
-        Ok(KillOutcome::Killing)
-    );
-    assert_eq!(session.state(), S::Stopping);
-    release.open();
-    let end = within("the run to end", session.settled()).await;
-    assert_eq!(end.state, S::Stopped);
-    let all = harness.finish().await;
+    kill_now_keeps_stopping(session).await;
+    run.release_until_stopped().await;
+    let all = run.harness.finish().await;
     assert_eq!(
         all[3..],
         [
@@ -313,34 +312,15 @@ async fn kill_now_while_running_kills_the_runtime_without_a_graceful_stop() {
             ),
         ]
     );
-    drop(reclaim(shipper).await);
-    drop(reclaim(preparation).await);
-    drop(reclaim(source).await);
-    drop(reclaim(runtime).await);
+    run.reclaim().await;
 }
 
 #[tokio::test(start_paused = true)]
 async fn kill_now_while_stopping_skips_the_grace_and_the_run_still_ends_stopped() {
     let clock = manual_clock();
-    let release = Gate::new();
-    let preparation = preparation(PreparationEnd::Succeeded, Asks { stops: 0, kills: 0 });
-    let shipper = shipper(&preparation, None);
-    let runtime = running_runtime(Asks { stops: 1, kills: 1 });
-    let wait_gate = release.clone();
-    let source = runtime_source(&runtime, move |held| held.hold_wait(wait_gate.clone()));
-    let harness = Harness::start_with(
-        shipper.clone(),
-        source.clone(),
-        clock.clone(),
-        ServiceSettings::default(),
-    );
-    let session = &harness.session;
-    let mut events = session.subscribe(0);
+    let run = RunningSession::start(Asks { stops: 1, kills: 1 }, clock.clone()).await;
+    let session = &run.harness.session;
 
-    within("play", session.play(RunGoal::Play))
-        .await
-        .expect("open");
-    wait_for_state(&mut events, S::Running).await;
     set_clock(&clock, 1_000);
     assert_eq!(
         within("stop", session.stop("SIGINT received")).await,
@@ -352,16 +332,10 @@ async fn kill_now_while_stopping_skips_the_grace_and_the_run_still_ends_stopped(
         Ok(StopOutcome::AlreadyStopping)
     );
     set_clock(&clock, 1_200);
-    assert_eq!(
-        within("kill", session.kill_now()).await,
-        Ok(KillOutcome::Killing)
-    );
-    assert_eq!(session.state(), S::Stopping);
+    kill_now_keeps_stopping(session).await;
     set_clock(&clock, 1_300);
-    release.open();
-    let end = within("the run to end", session.settled()).await;
-    assert_eq!(end.state, S::Stopped);
-    let all = harness.finish().await;
+    run.release_until_stopped().await;
+    let all = run.harness.finish().await;
     assert_eq!(
         all[3..],
         [
@@ -388,10 +362,7 @@ async fn kill_now_while_stopping_skips_the_grace_and_the_run_still_ends_stopped(
             ),
         ]
     );
-    drop(reclaim(shipper).await);
-    drop(reclaim(preparation).await);
-    drop(reclaim(source).await);
-    drop(reclaim(runtime).await);
+    run.reclaim().await;
 }
 
 fn build_failed() -> PortFailure {
@@ -474,9 +445,7 @@ async fn a_port_report_while_stopping_keeps_stopping_and_is_recorded_in_the_fina
     let session = &harness.session;
     let mut events = session.subscribe(0);
 
-    within("play", session.play(RunGoal::Play))
-        .await
-        .expect("open");
+    play_opened(session).await;
     if stop_in != S::Preparing {
         wait_for_state(&mut events, stop_in).await;
     }
@@ -515,7 +484,7 @@ async fn a_port_that_reports_stopped_with_no_stop_asked_still_ends_the_run() {
     let runtime = Arc::new(ScriptedRuntime::new(
         RuntimeScript::new().ends(RuntimeEnd::Stopped),
     ));
-    let harness = Harness::start_with(shipper, runtime, clock, ServiceSettings::default());
+    let harness = Harness::start_on(shipper, runtime, clock);
     let mut events = harness.session.subscribe(0);
     within("play", harness.session.play(RunGoal::Play))
         .await

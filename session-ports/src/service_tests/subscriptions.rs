@@ -4,16 +4,16 @@
 
 use std::sync::Arc;
 
-use session_domain::{Event, RunGoal, RuntimeEnd, Seq, SessionState as S, Stream, Termination};
+use session_domain::{Event, RuntimeEnd, Seq, SessionState as S, Stream, Termination};
 
 use super::{
-    Harness, assert_gapless_from, drain, manual_clock, only_events, settings_holding,
+    Harness, assert_gapless_from, drain, manual_clock, only_events, play_opened, settings_holding,
     wait_for_state, within,
 };
+use crate::SubscriptionItem;
 use crate::fakes::{
     Gate, PreparationScript, RuntimeScript, ScriptedRuntime, ScriptedShipper, Wait,
 };
-use crate::{ServiceSettings, SubscriptionItem};
 
 /// A runtime that sends `batches` batches of `per_batch` lines, each once `step` lets it,
 /// then ends with status 0 once `end` lets it.
@@ -48,9 +48,7 @@ async fn a_late_subscriber_sees_exactly_what_an_early_one_saw_and_a_resumed_one_
     // Asking for events after a `seq` far beyond the newest means live events only.
     let mut live_only = session.subscribe(1_000);
 
-    within("play", session.play(RunGoal::Play))
-        .await
-        .expect("open");
+    play_opened(session).await;
     wait_for_state(&mut early, S::Running).await;
     step.allow(3);
     within("three batches", runtime.wait_sent(3)).await;
@@ -104,9 +102,7 @@ async fn a_subscriber_that_falls_behind_gets_missed_with_the_exact_count_and_the
     // Subscribed before anything happened, and never reads until the run is over.
     let mut slow = session.subscribe(0);
 
-    within("play", session.play(RunGoal::Play))
-        .await
-        .expect("open");
+    play_opened(session).await;
     let end_state = within("the run to end", session.settled()).await;
     // preparing, connecting, running, 50 lines, stopped: 54 events, the newest 10 held.
     assert_eq!(end_state.state, S::Stopped);
@@ -145,17 +141,10 @@ async fn a_thousand_subscribers_attaching_and_leaving_during_a_run_each_see_a_ga
     let runtime = Arc::new(ScriptedRuntime::new(stepping_runtime(
         ROUNDS, 5, &step, &end,
     )));
-    let harness = Harness::start_with(
-        shipper,
-        runtime.clone(),
-        manual_clock(),
-        ServiceSettings::default(),
-    );
+    let harness = Harness::start(shipper, runtime.clone());
     let session = harness.session.clone();
     let mut watcher = session.subscribe(0);
-    within("play", session.play(RunGoal::Play))
-        .await
-        .expect("open");
+    play_opened(&session).await;
     wait_for_state(&mut watcher, S::Running).await;
 
     let mut readers = Vec::new();

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use adapter_shipper::process::ProcessTiming;
 use adapter_shipper::{CartridgeConfig, Shipper, ShipperConfig, ShipperSettings};
-use session_domain::{PreparationEnd, Severity, Source, Step, Stream, Timestamp};
+use session_domain::{PortFailure, PreparationEnd, Severity, Source, Step, Stream, Timestamp};
 use session_ports::{RunningPreparation, ShipperSource, SystemClock, output_channel};
 use tokio::task::JoinHandle;
 
@@ -75,6 +75,23 @@ impl Scripts {
             build: "marker",
             pack_validation: "marker",
             pack: "marker;manifest",
+        }
+    }
+
+    /// [`Scripts::succeeding`], but the build runs `build`.
+    pub fn building(build: &'static str) -> Self {
+        Self {
+            build,
+            ..Self::succeeding()
+        }
+    }
+
+    /// Every step leaves its marker and nothing else: no step writes the manifest.
+    pub fn markers_only() -> Self {
+        Self {
+            build: "marker",
+            pack_validation: "marker",
+            pack: "marker",
         }
     }
 }
@@ -223,6 +240,19 @@ impl Started {
 }
 
 impl Finished {
+    /// How the preparation failed; panics if it did not.
+    pub fn failure(&self) -> &PortFailure {
+        let PreparationEnd::Failed(failure) = &self.end else {
+            panic!("expected a failure, got {:?}", self.end);
+        };
+        failure
+    }
+
+    /// The last line sent; panics if there was none.
+    pub fn last_line(&self) -> &Line {
+        self.lines.last().expect("lines were sent")
+    }
+
     /// Messages of `source` read from `stream`, in order.
     pub fn messages(&self, source: Source, stream: Stream) -> Vec<&str> {
         self.lines
