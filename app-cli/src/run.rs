@@ -187,19 +187,17 @@ pub async fn run(plan: RunPlan) -> Result<i32, Fatal> {
                     request_stop(&session, &mut cause, stop, &format!("{name} received")).await;
                 }
             }
-            Some(failure) = failures.recv() => match failure {
-                OutputFailure::StdoutClosed => {
-                    request_stop(&session, &mut cause, StopCause::StdoutClosed, "stdout was closed").await;
+            Some(failure) = failures.recv() => {
+                if let Some(message) = failure.error_message() {
+                    tool_error.get_or_insert(message);
                 }
-                OutputFailure::Stdout(error) => {
-                    tool_error.get_or_insert(format!("cannot write to stdout: {error}"));
-                    request_stop(&session, &mut cause, StopCause::OutputError, "stdout cannot be written").await;
-                }
-                OutputFailure::LogFile(error) => {
-                    tool_error.get_or_insert(format!("the log file cannot be written: {error}"));
-                    request_stop(&session, &mut cause, StopCause::OutputError, "the log file cannot be written").await;
-                }
-            },
+                let (this, reason) = match failure {
+                    OutputFailure::StdoutClosed => (StopCause::StdoutClosed, "stdout was closed"),
+                    OutputFailure::Stdout(_) => (StopCause::OutputError, "stdout cannot be written"),
+                    OutputFailure::LogFile(_) => (StopCause::OutputError, "the log file cannot be written"),
+                };
+                request_stop(&session, &mut cause, this, reason).await;
+            }
         }
     }
     let final_state = session.snapshot().state;
@@ -221,14 +219,8 @@ pub async fn run(plan: RunPlan) -> Result<i32, Fatal> {
     }
     // The output thread may have failed on the last batches, after the run had ended.
     while let Ok(failure) = failures.try_recv() {
-        match failure {
-            OutputFailure::LogFile(error) => {
-                tool_error.get_or_insert(format!("the log file cannot be written: {error}"));
-            }
-            OutputFailure::Stdout(error) => {
-                tool_error.get_or_insert(format!("cannot write to stdout: {error}"));
-            }
-            OutputFailure::StdoutClosed => {}
+        if let Some(message) = failure.error_message() {
+            tool_error.get_or_insert(message);
         }
     }
     match (tool_error, cause) {

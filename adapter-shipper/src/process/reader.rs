@@ -2,7 +2,7 @@
 
 use std::num::NonZeroUsize;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use session_domain::{LineBatch, LineFramer, Severity, Source, Stream};
 use session_ports::{Clock, OutputClosed, OutputSender};
@@ -31,7 +31,6 @@ pub(crate) struct PipeTarget {
 #[derive(Debug, Default)]
 pub(crate) struct Delivery {
     waiting: AtomicUsize,
-    delivered: AtomicU64,
 }
 
 impl Delivery {
@@ -39,18 +38,12 @@ impl Delivery {
         self.waiting.fetch_add(1, Ordering::SeqCst);
         let sent = output.send(batch).await;
         self.waiting.fetch_sub(1, Ordering::SeqCst);
-        self.delivered.fetch_add(1, Ordering::SeqCst);
         sent
     }
 
-    /// `None` while a reader waits on the output; otherwise how many batches were delivered
-    /// so far, so that a caller can tell whether delivery moved on since it last looked.
-    pub(crate) fn settled(&self) -> Option<u64> {
-        if self.waiting.load(Ordering::SeqCst) > 0 {
-            None
-        } else {
-            Some(self.delivered.load(Ordering::SeqCst))
-        }
+    /// `true` while a reader waits on the output.
+    pub(crate) fn is_waiting(&self) -> bool {
+        self.waiting.load(Ordering::SeqCst) > 0
     }
 }
 

@@ -571,7 +571,7 @@ impl Supervisor {
                 return;
             }
             // A reader waiting on a blocked sink is not held up by the pipe.
-            if self.delivery.settled().is_none() {
+            if self.delivery.is_waiting() {
                 continue;
             }
             if self.reap_adopted().await {

@@ -34,6 +34,17 @@ pub enum OutputFailure {
     LogFile(io::Error),
 }
 
+impl OutputFailure {
+    /// The one-line error it ends the tool with, if any (a closed stdout ends it quietly).
+    pub fn error_message(&self) -> Option<String> {
+        match self {
+            Self::StdoutClosed => None,
+            Self::Stdout(error) => Some(format!("cannot write to stdout: {error}")),
+            Self::LogFile(error) => Some(format!("the log file cannot be written: {error}")),
+        }
+    }
+}
+
 /// What the output thread leaves behind when it ends.
 #[derive(Debug)]
 pub(crate) struct OutputReport {
