@@ -11,7 +11,7 @@ use std::sync::Arc;
 
 use crate::{
     EventView, Failure, FramedLine, LogView, RunNumber, Seq, SessionState, Severity, Source,
-    StateView, Stream, Timestamp, severity_of,
+    StateView, StepRecord, StepView, Stream, Timestamp, severity_of,
 };
 
 /// What a consumer is charged for holding one event, on top of its text (BRIEF section 4).
@@ -194,7 +194,8 @@ pub struct StateChange {
     pub failure: Option<Failure>,
 }
 
-/// Numbered events sharing one allocation: the lines of one read, or one state change.
+/// Numbered events sharing one allocation: the lines of one read, one state change, or one
+/// step fact.
 #[derive(Debug, PartialEq, Eq)]
 pub struct Batch {
     first_seq: Seq,
@@ -206,6 +207,7 @@ pub struct Batch {
 enum Body {
     Lines(LineBatch),
     State(StateChange),
+    Step(StepRecord),
 }
 
 impl Batch {
@@ -222,6 +224,14 @@ impl Batch {
             first_seq: seq,
             run,
             body: Body::State(change),
+        }
+    }
+
+    pub(crate) fn step(seq: Seq, run: RunNumber, record: StepRecord) -> Self {
+        Self {
+            first_seq: seq,
+            run,
+            body: Body::Step(record),
         }
     }
 
@@ -244,7 +254,7 @@ impl Batch {
     pub fn len(&self) -> usize {
         match &self.body {
             Body::Lines(lines) => lines.len(),
-            Body::State(_) => 1,
+            Body::State(_) | Body::Step(_) => 1,
         }
     }
 
@@ -257,7 +267,15 @@ impl Batch {
     pub fn state_change(&self) -> Option<&StateChange> {
         match &self.body {
             Body::State(change) => Some(change),
-            Body::Lines(_) => None,
+            Body::Lines(_) | Body::Step(_) => None,
+        }
+    }
+
+    /// The step fact, when this batch is one.
+    pub fn step_record(&self) -> Option<&StepRecord> {
+        match &self.body {
+            Body::Step(record) => Some(record),
+            Body::Lines(_) | Body::State(_) => None,
         }
     }
 
@@ -287,7 +305,14 @@ impl Batch {
                 reason: change.reason.as_deref(),
                 failure: change.failure,
             })),
-            Body::State(_) => None,
+            Body::Step(record) if index == 0 => Some(EventView::Step(StepView {
+                seq,
+                run: self.run,
+                at: record.at,
+                step: record.step,
+                phase: &record.phase,
+            })),
+            Body::State(_) | Body::Step(_) => None,
         }
     }
 
@@ -302,6 +327,7 @@ impl Batch {
             + match &self.body {
                 Body::Lines(lines) => lines.lines.get(index).map_or(0, |line| line.text.len()),
                 Body::State(change) => change.reason.as_ref().map_or(0, String::len),
+                Body::Step(record) => record.text_len(),
             }
     }
 
@@ -309,7 +335,7 @@ impl Batch {
     pub fn total_cost(&self) -> usize {
         match &self.body {
             Body::Lines(lines) => EVENT_OVERHEAD_BYTES * lines.len() + lines.text.len(),
-            Body::State(_) => self.cost_of(0),
+            Body::State(_) | Body::Step(_) => self.cost_of(0),
         }
     }
 }
@@ -539,7 +565,7 @@ mod tests {
             .iter()
             .map(|view| match view {
                 EventView::Log(line) => (line.seq, line.run, line.message),
-                EventView::State(_) => (0, 0, "a state"),
+                EventView::State(_) | EventView::Step(_) => (0, 0, "not a line"),
             })
             .collect();
         assert_eq!(views, [(7, 2, "a"), (8, 2, "b")]);

@@ -1,12 +1,16 @@
 //! Session events as owned values, and the borrowed views that every writer serialises.
 //!
-//! The canonical JSON is produced in exactly one place, [`EventView`]'s `Serialize`: owned
-//! events and events held in batches both go through it, so the bytes cannot drift apart.
+//! serde's form of every event is [`EventView`]'s `Serialize`: owned events and events held in
+//! batches both go through it. The fast writer every output uses, [`JsonWriter`](crate::JsonWriter),
+//! is checked against it byte for byte.
 
 use serde::ser::SerializeStruct;
 use serde::{Deserialize, Serialize, Serializer};
 
-use crate::{Failure, RunNumber, Seq, SessionState, Severity, Source, Stream, Timestamp};
+use crate::{
+    Failure, RunNumber, Seq, SessionState, Severity, Source, StepName, StepPhase, Stream,
+    Timestamp,
+};
 
 /// One session event, owned. Used for serde round trips and tests; the hot path uses
 /// [`EventRef`](crate::EventRef).
@@ -17,6 +21,8 @@ pub enum Event {
     Log(LogEvent),
     /// A state change.
     State(StateEvent),
+    /// A step's or the runtime's start or end.
+    Step(StepEvent),
 }
 
 /// A `log` event.
@@ -65,6 +71,22 @@ pub struct StateEvent {
     pub failure: Option<Failure>,
 }
 
+/// A `step` event.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(try_from = "crate::step_wire::StepWire")]
+pub struct StepEvent {
+    /// Position in the session's stream.
+    pub seq: Seq,
+    /// The run it belongs to.
+    pub run: RunNumber,
+    /// When it happened.
+    pub at: Timestamp,
+    /// Whose life.
+    pub step: StepName,
+    /// Which moment, with its facts.
+    pub phase: StepPhase,
+}
+
 /// A borrowed view of one event, wherever it is stored.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum EventView<'a> {
@@ -72,6 +94,8 @@ pub enum EventView<'a> {
     Log(LogView<'a>),
     /// A `state` event.
     State(StateView<'a>),
+    /// A `step` event.
+    Step(StepView<'a>),
 }
 
 /// A borrowed `log` event.
@@ -101,12 +125,24 @@ pub struct StateView<'a> {
     pub failure: Option<Failure>,
 }
 
+/// A borrowed `step` event.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[expect(missing_docs, reason = "the fields are those of StepEvent")]
+pub struct StepView<'a> {
+    pub seq: Seq,
+    pub run: RunNumber,
+    pub at: Timestamp,
+    pub step: StepName,
+    pub phase: &'a StepPhase,
+}
+
 impl EventView<'_> {
     /// The event's position in the stream.
     pub fn seq(&self) -> Seq {
         match self {
             Self::Log(log) => log.seq,
             Self::State(state) => state.seq,
+            Self::Step(step) => step.seq,
         }
     }
 
@@ -115,6 +151,7 @@ impl EventView<'_> {
         match self {
             Self::Log(log) => log.run,
             Self::State(state) => state.run,
+            Self::Step(step) => step.run,
         }
     }
 
@@ -123,6 +160,7 @@ impl EventView<'_> {
         match self {
             Self::Log(log) => log.at,
             Self::State(state) => state.at,
+            Self::Step(step) => step.at,
         }
     }
 
@@ -147,6 +185,13 @@ impl EventView<'_> {
                 to: state.to,
                 reason: state.reason.map(str::to_owned),
                 failure: state.failure,
+            }),
+            Self::Step(step) => Event::Step(StepEvent {
+                seq: step.seq,
+                run: step.run,
+                at: step.at,
+                step: step.step,
+                phase: step.phase.clone(),
             }),
         }
     }
@@ -174,6 +219,13 @@ impl Event {
                 to: state.to,
                 reason: state.reason.as_deref(),
                 failure: state.failure,
+            }),
+            Self::Step(step) => EventView::Step(StepView {
+                seq: step.seq,
+                run: step.run,
+                at: step.at,
+                step: step.step,
+                phase: &step.phase,
             }),
         }
     }
@@ -234,6 +286,7 @@ impl Serialize for EventView<'_> {
                 }
                 out.end()
             }
+            Self::Step(step) => crate::step_wire::serialize_step(step, serializer),
         }
     }
 }
@@ -339,6 +392,15 @@ mod tests {
                     failure: state.failure,
                 },
             ),
+            Event::Step(step) => Batch::step(
+                step.seq,
+                step.run,
+                crate::StepRecord {
+                    at: step.at,
+                    step: step.step,
+                    phase: step.phase.clone(),
+                },
+            ),
         };
         EventRef::new(Arc::new(batch), 0).expect("a sealed batch holds its event")
     }
@@ -377,6 +439,36 @@ mod tests {
         log(11, 1, Source::PackValidation, Severity::Error, Some(Stream::Stdout), "bad"),
         r#"{"kind":"log","seq":11,"run":1,"at":"2026-04-06T10:00:00.001000000Z","source":"pack-validation","severity":"error","stream":"stdout","message":"bad"}"#
     )]
+    #[case::step_started(
+        Event::Step(StepEvent {
+            seq: 12,
+            run: 1,
+            at: at_millis(2),
+            step: StepName::Build,
+            phase: StepPhase::Started { command: Some(vec!["prometeuc".into(), "build".into(), ".".into()]), pid: Some(77) },
+        }),
+        r#"{"kind":"step","seq":12,"run":1,"at":"2026-04-06T10:00:00.002000000Z","step":"build","phase":"started","command":["prometeuc","build","."],"pid":77}"#
+    )]
+    #[case::step_ended_by_code(
+        Event::Step(StepEvent {
+            seq: 13,
+            run: 1,
+            at: at_millis(3),
+            step: StepName::Pack,
+            phase: StepPhase::Ended(crate::StepEnd { duration_ms: 506, outcome: crate::StepOutcome::Succeeded, exit: Some(crate::Termination::Success) }),
+        }),
+        r#"{"kind":"step","seq":13,"run":1,"at":"2026-04-06T10:00:00.003000000Z","step":"pack","phase":"ended","duration_ms":506,"outcome":"succeeded","exit_code":0}"#
+    )]
+    #[case::manifest_without_process(
+        Event::Step(StepEvent {
+            seq: 14,
+            run: 1,
+            at: at_millis(4),
+            step: StepName::Manifest,
+            phase: StepPhase::Ended(crate::StepEnd { duration_ms: 0, outcome: crate::StepOutcome::Failed, exit: None }),
+        }),
+        r#"{"kind":"step","seq":14,"run":1,"at":"2026-04-06T10:00:00.004000000Z","step":"manifest","phase":"ended","duration_ms":0,"outcome":"failed"}"#
+    )]
     fn canonical_json(#[case] event: Event, #[case] json: &str) {
         let owned = serde_json::to_string(&event).expect("an event serialises");
         assert_eq!(owned, json);
@@ -392,6 +484,10 @@ mod tests {
         );
         assert_eq!(held.view(), event.view());
         assert_eq!(held.seq(), event.seq());
+        // The fast writer every output uses writes the same bytes, plus the line's end.
+        let mut written = Vec::new();
+        crate::JsonWriter::default().write_line(&held.view(), &mut written);
+        assert_eq!(String::from_utf8_lossy(&written), format!("{json}\n"));
         // Round trip: the canonical bytes parse back into the same owned event.
         let parsed: Event = serde_json::from_str(json).expect("canonical JSON parses");
         assert_eq!(parsed, event);

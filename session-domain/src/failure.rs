@@ -80,8 +80,18 @@ impl Failure {
         matches!(self, Self::Step { .. } | Self::Manifest)
     }
 
-    fn repr(&self) -> FailureRepr<'static> {
-        let (cause, exit) = match *self {
+    /// The `cause` value on the wire, when the failure has one.
+    pub fn cause(&self) -> Option<&'static str> {
+        self.cause_and_exit().0
+    }
+
+    /// How the failing process ended, when the failure carries it (`exit_code` or `signal`).
+    pub fn exit(&self) -> Option<AbnormalExit> {
+        self.cause_and_exit().1
+    }
+
+    fn cause_and_exit(&self) -> (Option<&'static str>, Option<AbnormalExit>) {
+        match *self {
             Self::Step {
                 cause: StepFailure::Spawn,
                 ..
@@ -99,7 +109,11 @@ impl Failure {
                 },
             ),
             Self::Running(exit) => (None, Some(exit)),
-        };
+        }
+    }
+
+    fn repr(&self) -> FailureRepr<'static> {
+        let (cause, exit) = self.cause_and_exit();
         FailureRepr {
             stage: std::borrow::Cow::Borrowed(self.stage()),
             cause: cause.map(std::borrow::Cow::Borrowed),

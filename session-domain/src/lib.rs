@@ -9,6 +9,7 @@ mod batch;
 mod event;
 mod failure;
 mod framer;
+mod json;
 mod log;
 mod machine;
 mod session;
@@ -16,11 +17,16 @@ mod severity;
 mod signal;
 mod source;
 mod state;
+mod step;
+mod step_wire;
 mod termination;
 mod time;
 
 pub use batch::{Batch, EVENT_OVERHEAD_BYTES, EventRef, LineBatch, LineMeta, StateChange};
-pub use event::{Event, EventView, LogEvent, LogView, StateEvent, StateView};
+pub use event::{
+    Event, EventView, LogEvent, LogView, StateEvent, StateView, StepEvent, StepView,
+};
+pub use json::{JsonWriter, write_missed_line};
 pub use failure::{Failure, HandshakeFailure, StepFailure};
 pub use framer::{FramedLine, LineFramer};
 pub use log::{EventLog, LogLimits, ReadAfter};
@@ -33,5 +39,6 @@ pub use severity::{classify_severity, default_severity, severity_of};
 pub use signal::Signal;
 pub use source::{Severity, Source, Step, Stream};
 pub use state::{RunGoal, RunNumber, Seq, SessionState};
+pub use step::{StepEnd, StepName, StepOutcome, StepPhase, StepRecord};
 pub use termination::{AbnormalExit, Termination};
 pub use time::{CivilTime, Timestamp, TimestampParseError};

@@ -4,7 +4,7 @@ use std::collections::VecDeque;
 use std::num::NonZeroUsize;
 use std::sync::Arc;
 
-use crate::{Batch, EventRef, LineBatch, RunNumber, Seq, StateChange};
+use crate::{Batch, EventRef, LineBatch, RunNumber, Seq, StateChange, StepRecord};
 
 /// How much the log holds for late subscribers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -73,7 +73,12 @@ impl EventLog {
         Some(self.push(Batch::lines(self.next_seq, run, lines)))
     }
 
-    /// Numbers the state change and holds it.
+    /// Numbers the step fact and holds it.
+    pub fn append_step(&mut self, run: RunNumber, record: StepRecord) -> Arc<Batch> {
+        self.push(Batch::step(self.next_seq, run, record))
+    }
+
+    /// Numbers and stores one state change.
     pub fn append_state(&mut self, run: RunNumber, change: StateChange) -> Arc<Batch> {
         self.push(Batch::state(self.next_seq, run, change))
     }
@@ -300,7 +305,7 @@ mod tests {
             .iter()
             .filter_map(|event| match event.view() {
                 EventView::Log(line) => Some(line.message.to_owned()),
-                EventView::State(_) => None,
+                EventView::State(_) | EventView::Step(_) => None,
             })
             .collect();
         assert_eq!(messages, ["a", "b", "c", "d", "e"]);

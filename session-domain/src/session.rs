@@ -8,7 +8,8 @@ use std::sync::Arc;
 
 use crate::{
     AbnormalExit, Batch, EventLog, Failure, InputKind, LineBatch, LogLimits, Rejected, RunGoal,
-    RunNumber, Seq, SessionState, Severity, StateChange, Termination, Timestamp, Transition,
+    RunNumber, Seq, SessionState, Severity, StateChange, StepRecord, Termination, Timestamp,
+    Transition,
     transition,
 };
 
@@ -207,6 +208,23 @@ impl Session {
     /// Numbers and holds a port's output lines for the current run.
     pub fn append_output(&mut self, lines: LineBatch) -> Option<Arc<Batch>> {
         self.log.append_lines(self.run, lines)
+    }
+
+    /// Numbers and holds a port's step fact for the current run.
+    pub fn append_step(&mut self, record: StepRecord) -> Arc<Batch> {
+        self.log.append_step(self.run, record)
+    }
+
+    /// Numbers and holds one `session` line for the current run, outside any transition (a
+    /// play refused because the settings do not validate, told to every watcher).
+    pub fn append_session_line(
+        &mut self,
+        now: Timestamp,
+        severity: Severity,
+        message: &str,
+    ) -> Option<Arc<Batch>> {
+        self.log
+            .append_lines(self.run, LineBatch::session_line(now, severity, message))
     }
 
     /// Applies one input at time `now`.

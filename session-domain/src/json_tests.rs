@@ -1,0 +1,331 @@
+//! The fast writer against serde, byte for byte, over a wide generated table of every kind of
+//! item: every log shape, every state pair with every failure, every step shape, `missed`.
+
+use std::num::NonZeroI32;
+
+use super::*;
+use crate::{
+    Event, HandshakeFailure, LogEvent, SessionState, Severity, Signal, Source, StateEvent, Step,
+    StepEnd, StepEvent, StepFailure, StepName, StepOutcome, Stream, Termination,
+};
+
+const TIMES: [i64; 7] = [
+    0,
+    1,
+    999_999_999,
+    1_000_000_000,
+    1_775_469_600_120_000_000,
+    -1,
+    4_102_444_799_999_999_999,
+];
+
+const TEXTS: [&str; 7] = [
+    "",
+    "plain",
+    "quote \" backslash \\ slash /",
+    "tab\tcr\rnewline\nbell\u{7}esc\u{1b}[31mred\u{1b}[0m nul\u{0} del\u{7f}",
+    "\u{8}\u{c}\u{1f}",
+    "unicode: ação ✓ 🎮 \u{fffd}",
+    "\u{2028}\u{2029}",
+];
+
+/// Checks one event: the writer's line equals serde's, and the line parses back to the event.
+fn check(writer: &mut JsonWriter, event: &Event) {
+    let mut written = Vec::new();
+    writer.write_line(&event.view(), &mut written);
+    let mut expected = serde_json::to_vec(&event.view()).expect("an event serialises");
+    expected.push(b'\n');
+    assert_eq!(
+        String::from_utf8_lossy(&written),
+        String::from_utf8_lossy(&expected)
+    );
+    let parsed: Event = serde_json::from_slice(&written).expect("the writer's line parses");
+    assert_eq!(&parsed, event);
+}
+
+fn signals() -> Vec<Signal> {
+    [1, 9, 11, 15, 34, 64]
+        .into_iter()
+        .map(|number| Signal::from_number(number).expect("a signal number"))
+        .collect()
+}
+
+fn abnormal_exits() -> Vec<AbnormalExit> {
+    let mut exits: Vec<AbnormalExit> = [1, 2, 127, 255, -1, i32::MIN, i32::MAX]
+        .into_iter()
+        .map(|code| AbnormalExit::Code(NonZeroI32::new(code).expect("not zero")))
+        .collect();
+    exits.extend(signals().into_iter().map(AbnormalExit::Signal));
+    exits
+}
+
+fn terminations() -> Vec<Termination> {
+    let mut all = vec![Termination::Success];
+    all.extend(abnormal_exits().into_iter().map(Termination::Abnormal));
+    all
+}
+
+fn failures() -> Vec<Failure> {
+    let mut all = vec![Failure::Manifest, Failure::RuntimeSpawn];
+    for step in Step::ORDER {
+        all.push(Failure::Step {
+            step,
+            cause: StepFailure::Spawn,
+        });
+        for exit in abnormal_exits() {
+            all.push(Failure::Step {
+                step,
+                cause: StepFailure::Exit(exit),
+            });
+        }
+    }
+    for handshake in [
+        HandshakeFailure::Timeout,
+        HandshakeFailure::Closed,
+        HandshakeFailure::BadHandshake,
+        HandshakeFailure::VersionMismatch,
+    ] {
+        all.push(Failure::Handshake(handshake));
+    }
+    for end in terminations() {
+        all.push(Failure::Handshake(HandshakeFailure::Exited(end)));
+    }
+    for exit in abnormal_exits() {
+        all.push(Failure::Running(exit));
+    }
+    all
+}
+
+#[test]
+fn log_events_match_serde() {
+    let mut writer = JsonWriter::default();
+    let mut seq = 1_u64;
+    for message in TEXTS {
+        for at in TIMES {
+            for stream in [
+                None,
+                Some(Stream::Stdout),
+                Some(Stream::Stderr),
+                Some(Stream::Devtools),
+            ] {
+                for truncated in [false, true] {
+                    for source in Source::ALL {
+                        for severity in Severity::ALL {
+                            seq = seq.wrapping_mul(7).wrapping_add(1) % (u64::MAX / 2) + 1;
+                            check(
+                                &mut writer,
+                                &Event::Log(LogEvent {
+                                    seq,
+                                    run: seq / 3 + 1,
+                                    at: Timestamp::from_unix_nanos(at),
+                                    source,
+                                    severity,
+                                    stream,
+                                    message: message.to_owned(),
+                                    truncated,
+                                }),
+                            );
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn every_control_character_is_escaped_like_serde() {
+    let mut writer = JsonWriter::default();
+    for byte in 0_u8..=0x7f {
+        check(
+            &mut writer,
+            &Event::Log(LogEvent {
+                seq: u64::MAX,
+                run: 1,
+                at: Timestamp::EPOCH,
+                source: Source::Runtime,
+                severity: Severity::Info,
+                stream: Some(Stream::Stdout),
+                message: String::from(char::from(byte)),
+                truncated: false,
+            }),
+        );
+    }
+}
+
+#[test]
+fn state_events_match_serde() {
+    let mut writer = JsonWriter::default();
+    let mut seq = 1;
+    for from in SessionState::ALL {
+        for to in SessionState::ALL {
+            for reason in [None, Some(TEXTS[3]), Some("SIGINT received")] {
+                for at in [TIMES[0], TIMES[4], TIMES[5]] {
+                    seq += 1;
+                    check(
+                        &mut writer,
+                        &Event::State(StateEvent {
+                            seq,
+                            run: 2,
+                            at: Timestamp::from_unix_nanos(at),
+                            from,
+                            to,
+                            reason: reason.map(str::to_owned),
+                            failure: None,
+                        }),
+                    );
+                }
+            }
+        }
+    }
+    for failure in failures() {
+        for to in [SessionState::PrepareFailed, SessionState::RuntimeFailed] {
+            seq += 1;
+            check(
+                &mut writer,
+                &Event::State(StateEvent {
+                    seq,
+                    run: 3,
+                    at: Timestamp::from_unix_nanos(TIMES[4]),
+                    from: SessionState::Running,
+                    to,
+                    reason: Some(failure.to_string()),
+                    failure: Some(failure),
+                }),
+            );
+        }
+    }
+}
+
+fn step_phases(step: StepName) -> Vec<StepPhase> {
+    let mut phases = Vec::new();
+    if step == StepName::Manifest {
+        phases.push(StepPhase::Started {
+            command: None,
+            pid: None,
+        });
+    } else {
+        for command in [
+            vec!["prometeuc".to_owned()],
+            vec!["sh".to_owned(), "-c".to_owned(), TEXTS[3].to_owned()],
+            TEXTS.iter().map(|text| (*text).to_owned()).collect(),
+        ] {
+            for pid in [None, Some(1), Some(u32::MAX)] {
+                phases.push(StepPhase::Started {
+                    command: Some(command.clone()),
+                    pid,
+                });
+            }
+        }
+    }
+    for outcome in [
+        StepOutcome::Succeeded,
+        StepOutcome::Failed,
+        StepOutcome::Stopped,
+    ] {
+        for duration_ms in [0, 1_210, u64::MAX] {
+            let mut exits = vec![None];
+            exits.extend(terminations().into_iter().map(Some));
+            for exit in exits {
+                phases.push(StepPhase::Ended(StepEnd {
+                    duration_ms,
+                    outcome,
+                    exit,
+                }));
+            }
+        }
+    }
+    phases
+}
+
+#[test]
+fn step_events_match_serde() {
+    let mut writer = JsonWriter::default();
+    let mut seq = 1;
+    for step in StepName::ALL {
+        for phase in step_phases(step) {
+            for at in [TIMES[1], TIMES[4]] {
+                seq += 1;
+                check(
+                    &mut writer,
+                    &Event::Step(StepEvent {
+                        seq,
+                        run: 4,
+                        at: Timestamp::from_unix_nanos(at),
+                        step,
+                        phase: phase.clone(),
+                    }),
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn the_brief_step_examples_are_exact() {
+    let started = Event::Step(StepEvent {
+        seq: 5,
+        run: 1,
+        at: Timestamp::from_unix_nanos(1_775_469_600_120_000_000),
+        step: StepName::Build,
+        phase: StepPhase::Started {
+            command: Some(vec!["prometeuc".into(), "build".into(), ".".into()]),
+            pid: Some(4242),
+        },
+    });
+    let ended = Event::Step(StepEvent {
+        seq: 9,
+        run: 1,
+        at: Timestamp::from_unix_nanos(1_775_469_601_330_000_000),
+        step: StepName::Runtime,
+        phase: StepPhase::Ended(StepEnd {
+            duration_ms: 1_210,
+            outcome: StepOutcome::Failed,
+            exit: Some(Termination::from_signal(
+                Signal::from_number(11).expect("a signal"),
+            )),
+        }),
+    });
+    let mut writer = JsonWriter::default();
+    let mut out = Vec::new();
+    writer.write_line(&started.view(), &mut out);
+    writer.write_line(&ended.view(), &mut out);
+    assert_eq!(
+        String::from_utf8_lossy(&out),
+        concat!(
+            r#"{"kind":"step","seq":5,"run":1,"at":"2026-04-06T10:00:00.120000000Z","step":"build","phase":"started","command":["prometeuc","build","."],"pid":4242}"#,
+            "\n",
+            r#"{"kind":"step","seq":9,"run":1,"at":"2026-04-06T10:00:01.330000000Z","step":"runtime","phase":"ended","duration_ms":1210,"outcome":"failed","signal":"SIGSEGV"}"#,
+            "\n"
+        )
+    );
+}
+
+#[test]
+fn missed_items_are_one_line_each() {
+    for count in [0, 1, 42, u64::MAX] {
+        let mut out = Vec::new();
+        write_missed_line(count, &mut out);
+        let expected = format!("{}\n", serde_json::json!({"kind": "missed", "count": count}));
+        assert_eq!(String::from_utf8_lossy(&out), expected);
+    }
+}
+
+#[test]
+fn malformed_step_events_are_rejected() {
+    let head = r#""kind":"step","seq":1,"run":1,"at":"2026-04-06T10:00:00.000000000Z""#;
+    for rest in [
+        r#""step":"build","phase":"started""#,
+        r#""step":"manifest","phase":"started","pid":3"#,
+        r#""step":"build","phase":"started","command":["a"],"outcome":"failed""#,
+        r#""step":"pack","phase":"ended","outcome":"failed""#,
+        r#""step":"pack","phase":"ended","duration_ms":1,"outcome":"failed","exit_code":1,"signal":"SIGKILL""#,
+        r#""step":"pack","phase":"ended","duration_ms":1,"outcome":"done""#,
+        r#""step":"linker","phase":"ended","duration_ms":1,"outcome":"failed""#,
+        r#""step":"runtime","phase":"ended","duration_ms":1,"outcome":"failed","pid":4"#,
+        r#""step":"runtime","phase":"paused""#,
+    ] {
+        let json = format!("{{{head},{rest}}}");
+        assert!(serde_json::from_str::<Event>(&json).is_err(), "{json}");
+    }
+}
