@@ -7,7 +7,7 @@ use tokio::sync::{mpsc, oneshot};
 
 use crate::owner::{Command, Owner};
 use crate::shared::Shared;
-use crate::{Clock, LogSink, RuntimeSource, ShipperSource, Subscription};
+use crate::{Clock, LogSink, RuntimeSource, ShipperSource, SinkFailureReport, Subscription};
 
 /// The ports a session drives.
 #[derive(Clone)]
@@ -105,9 +105,17 @@ impl ExecutionSession {
     /// `sinks` receive every event, in order, losslessly, in the order given (put the log file
     /// before stdout).
     pub fn start(ports: Ports, sinks: Vec<Box<dyn LogSink>>, settings: ServiceSettings) -> Self {
-        let shared = Arc::new(Shared::new(settings.limits));
+        let (failure_reports, failure_rx) = mpsc::unbounded_channel();
+        let shared = Arc::new(Shared::new(settings.limits, failure_rx));
         let (commands, command_rx) = mpsc::unbounded_channel();
-        let owner = Owner::new(Arc::clone(&shared), ports, sinks, settings, command_rx);
+        let owner = Owner::new(
+            Arc::clone(&shared),
+            ports,
+            sinks,
+            settings,
+            command_rx,
+            failure_reports,
+        );
         tokio::spawn(owner.run());
         Self { shared, commands }
     }
@@ -128,6 +136,12 @@ impl ExecutionSession {
     /// still reaped and still ends `stopped`.
     pub async fn kill_now(&self) -> Result<KillOutcome, SessionClosed> {
         self.ask(|reply| Command::KillNow { reply }).await
+    }
+
+    /// Every sink failure and the stop it caused, in order, for the frontend that owns the
+    /// sinks. The first call takes the stream; later calls get `None`.
+    pub fn take_sink_failures(&self) -> Option<mpsc::UnboundedReceiver<SinkFailureReport>> {
+        self.shared.take_sink_failures()
     }
 
     /// The current state, without waiting.

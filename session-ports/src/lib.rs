@@ -28,13 +28,13 @@ pub use clock::{Clock, ManualClock, SystemClock};
 pub use execution::{
     ExecutionSession, KillOutcome, PlayOutcome, Ports, ServiceSettings, SessionClosed, StopOutcome,
 };
-pub use output::{OutputClosed, OutputSender, output_channel};
+pub use output::{OutputClosed, OutputSender, PortOutput, output_channel};
 pub use runtime::{RunningRuntime, RuntimeSource};
 pub use settings::{
     DurationSetting, InvalidSetting, MAX_DURATION, MAX_SIZE, SettingValueError, SizeSetting,
 };
 pub use shipper::{RunningPreparation, ShipperSource};
-pub use sink::{LogSink, SinkError};
+pub use sink::{LogSink, SinkError, SinkFailureReport};
 pub use subscription::{Subscription, SubscriptionItem};
 
 #[cfg(any(test, feature = "mocks"))]

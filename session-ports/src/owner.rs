@@ -9,7 +9,7 @@ use std::collections::VecDeque;
 use std::sync::Arc;
 
 use session_domain::{
-    Batch, Effect, Input, LineBatch, RunGoal, RunNumber, RuntimeEnd, RuntimeInfo, Transition,
+    Batch, Effect, Input, RunGoal, RunNumber, RuntimeEnd, RuntimeInfo, Transition,
 };
 use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
@@ -18,7 +18,8 @@ use crate::execution::{KillOutcome, PlayOutcome, StopOutcome};
 use crate::shared::Shared;
 use crate::sink_task::{SinkFailure, spawn_sink_task};
 use crate::{
-    LogSink, OutputSender, Ports, RunningPreparation, RunningRuntime, ServiceSettings,
+    LogSink, OutputSender, PortOutput, Ports, RunningPreparation, RunningRuntime, ServiceSettings,
+    SinkFailureReport,
     output_channel,
 };
 
@@ -75,13 +76,14 @@ pub(crate) struct Owner {
     /// is always ready, so polling it again would starve every other input.
     commands_open: bool,
     output_tx: OutputSender,
-    output_rx: mpsc::Receiver<LineBatch>,
+    output_rx: mpsc::Receiver<PortOutput>,
     lifecycle_tx: mpsc::UnboundedSender<Lifecycle>,
     lifecycle_rx: mpsc::UnboundedReceiver<Lifecycle>,
     active: Option<ActivePort>,
     sink_tx: Option<mpsc::Sender<Arc<Batch>>>,
     sink_task: Option<JoinHandle<()>>,
     sink_failures: mpsc::UnboundedReceiver<SinkFailure>,
+    failure_reports: mpsc::UnboundedSender<SinkFailureReport>,
     /// Batches appended but not yet accepted by the sink task; while any wait here, the
     /// owner takes no output from the ports (back-pressure), but still takes commands.
     unsent: VecDeque<Arc<Batch>>,
@@ -106,6 +108,7 @@ impl Owner {
         sinks: Vec<Box<dyn LogSink>>,
         settings: ServiceSettings,
         commands: mpsc::UnboundedReceiver<Command>,
+        failure_reports: mpsc::UnboundedSender<SinkFailureReport>,
     ) -> Self {
         let (output_tx, output_rx) = output_channel(settings.output_batches);
         let (lifecycle_tx, lifecycle_rx) = mpsc::unbounded_channel();
@@ -124,6 +127,7 @@ impl Owner {
             sink_tx: Some(sink_tx),
             sink_task: Some(sink_task),
             sink_failures,
+            failure_reports,
             unsent: VecDeque::new(),
             shutdown_waiters: Vec::new(),
         }
@@ -184,11 +188,7 @@ impl Owner {
                 let _ = reply.send(outcome);
             }
             Command::Stop { reason, reply } => {
-                let outcome = match self.apply(Input::Stop { reason }).await {
-                    Some(Transition::To(_)) => StopOutcome::Requested,
-                    Some(Transition::AlreadyStopping) => StopOutcome::AlreadyStopping,
-                    _ => StopOutcome::NothingToStop,
-                };
+                let outcome = stop_outcome(self.apply(Input::Stop { reason }).await);
                 let _ = reply.send(outcome);
             }
             Command::KillNow { reply } => {
@@ -259,7 +259,11 @@ impl Owner {
         tracing::debug!(error = %failure.error, "a sink failed and was dropped");
         // The error names the sink ("stdout: the reader closed it").
         let reason = failure.error.to_string();
-        self.apply(Input::Stop { reason }).await;
+        let stop = stop_outcome(self.apply(Input::Stop { reason }).await);
+        let _ = self.failure_reports.send(SinkFailureReport {
+            error: failure.error,
+            stop,
+        });
     }
 
     /// Applies one input to the domain, forwards what it emitted, and carries out its effect.
@@ -330,10 +334,13 @@ impl Owner {
         }
     }
 
-    fn append_output(&mut self, lines: LineBatch) {
+    fn append_output(&mut self, output: PortOutput) {
         let batch = {
             let mut session = self.shared.session();
-            let batch = session.append_output(lines);
+            let batch = match output {
+                PortOutput::Lines(lines) => session.append_output(lines),
+                PortOutput::Step(record) => Some(session.append_step(record)),
+            };
             self.shared
                 .publish(session.log().last_seq(), session.state());
             batch
@@ -387,6 +394,14 @@ impl Owner {
         for waiter in self.shutdown_waiters.drain(..) {
             let _ = waiter.send(());
         }
+    }
+}
+
+fn stop_outcome(transition: Option<Transition>) -> StopOutcome {
+    match transition {
+        Some(Transition::To(_)) => StopOutcome::Requested,
+        Some(Transition::AlreadyStopping) => StopOutcome::AlreadyStopping,
+        _ => StopOutcome::NothingToStop,
     }
 }
 

@@ -3,7 +3,9 @@
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use session_domain::{LogLimits, Seq, Session, SessionState};
-use tokio::sync::watch;
+use tokio::sync::{mpsc, watch};
+
+use crate::SinkFailureReport;
 
 /// What subscribers and waiters are woken for: published once per appended batch.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -20,10 +22,15 @@ pub(crate) struct Progress {
 pub(crate) struct Shared {
     session: Mutex<Session>,
     progress: watch::Sender<Progress>,
+    /// Taken once, by the frontend that owns the sinks.
+    sink_failures: Mutex<Option<mpsc::UnboundedReceiver<SinkFailureReport>>>,
 }
 
 impl Shared {
-    pub(crate) fn new(limits: LogLimits) -> Self {
+    pub(crate) fn new(
+        limits: LogLimits,
+        sink_failures: mpsc::UnboundedReceiver<SinkFailureReport>,
+    ) -> Self {
         let session = Session::new(limits);
         let (progress, _) = watch::channel(Progress {
             last_seq: 0,
@@ -33,6 +40,7 @@ impl Shared {
         Self {
             session: Mutex::new(session),
             progress,
+            sink_failures: Mutex::new(Some(sink_failures)),
         }
     }
 
@@ -40,6 +48,15 @@ impl Shared {
     /// still upholds its invariants (they never panic half-way), so poisoning is ignored.
     pub(crate) fn session(&self) -> MutexGuard<'_, Session> {
         self.session.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    pub(crate) fn take_sink_failures(
+        &self,
+    ) -> Option<mpsc::UnboundedReceiver<SinkFailureReport>> {
+        self.sink_failures
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take()
     }
 
     pub(crate) fn watch(&self) -> watch::Receiver<Progress> {

@@ -31,11 +31,23 @@ pub enum SinkError {
         sink: String,
     },
     /// It cannot be written (a full disk, a removed file).
-    #[error("{sink}: {message}")]
+    #[error("{sink} cannot be written: {message}")]
     Failed {
-        /// Which sink, for the stop reason ("log file build/session.log").
+        /// Which sink, for the stop reason ("the log file").
         sink: String,
         /// What went wrong.
         message: String,
     },
+}
+
+/// A sink failed and was dropped; what the session did about it.
+///
+/// A frontend that owns the sinks (the CLI) reads these to choose its exit code: the failure
+/// decides it only when its stop was the one the session accepted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SinkFailureReport {
+    /// What went wrong; it names the sink.
+    pub error: SinkError,
+    /// The answer to the stop the session asked for because of it.
+    pub stop: crate::StopOutcome,
 }

@@ -3,7 +3,8 @@
 use std::collections::VecDeque;
 use std::sync::Arc;
 
-use session_domain::{EventRef, Seq};
+use serde::ser::SerializeStruct;
+use session_domain::{EventRef, JsonWriter, Seq, write_missed_line};
 use tokio::sync::watch;
 
 use crate::shared::{Progress, Shared};
@@ -22,6 +23,30 @@ pub enum SubscriptionItem {
     },
     /// The next event.
     Event(EventRef),
+}
+
+impl SubscriptionItem {
+    /// Appends the item's canonical JSON line (`{"kind":"missed","count":n}` for a gap).
+    pub fn write_json_line(&self, writer: &mut JsonWriter, out: &mut Vec<u8>) {
+        match self {
+            Self::Missed { count } => write_missed_line(*count, out),
+            Self::Event(event) => writer.write_line(&event.view(), out),
+        }
+    }
+}
+
+impl serde::Serialize for SubscriptionItem {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::Missed { count } => {
+                let mut out = serializer.serialize_struct("Missed", 2)?;
+                out.serialize_field("kind", "missed")?;
+                out.serialize_field("count", count)?;
+                out.end()
+            }
+            Self::Event(event) => event.serialize(serializer),
+        }
+    }
 }
 
 /// An owned reader of the session's events, from a starting point on.
@@ -134,5 +159,44 @@ impl Subscription {
         }
         self.ready
             .extend(read.events.drain(..).map(SubscriptionItem::Event));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use session_domain::{EventLog, LineBatch, LogLimits, Severity, Timestamp};
+
+    use super::*;
+
+    fn json_line(item: &SubscriptionItem) -> String {
+        let mut out = Vec::new();
+        item.write_json_line(&mut JsonWriter::default(), &mut out);
+        String::from_utf8(out).expect("JSON is UTF-8")
+    }
+
+    #[test]
+    fn every_item_writes_what_serde_writes() {
+        let mut log = EventLog::new(LogLimits::default());
+        let batch = log
+            .append_lines(
+                1,
+                LineBatch::session_line(Timestamp::EPOCH, Severity::Info, "hello \"you\""),
+            )
+            .expect("a line is stored");
+        let event = EventRef::new(Arc::clone(&batch), 0).expect("inside the batch");
+        for item in [
+            SubscriptionItem::Missed { count: 0 },
+            SubscriptionItem::Missed { count: u64::MAX },
+            SubscriptionItem::Event(event),
+        ] {
+            let serde = serde_json::to_string(&item).expect("an item serialises");
+            assert_eq!(json_line(&item), format!("{serde}\n"));
+        }
+        assert_eq!(
+            json_line(&SubscriptionItem::Missed { count: 7 }),
+            "{\"kind\":\"missed\",\"count\":7}\n"
+        );
     }
 }

@@ -334,7 +334,7 @@ fn transitions(events: &[Event]) -> Vec<(SessionState, SessionState)> {
         .iter()
         .filter_map(|event| match event {
             Event::State(state) => Some((state.from, state.to)),
-            Event::Log(_) => None,
+            Event::Log(_) | Event::Step(_) => None,
         })
         .collect()
 }
@@ -352,7 +352,7 @@ fn last_state(events: &[Event]) -> &StateEvent {
         .rev()
         .find_map(|event| match event {
             Event::State(state) => Some(state),
-            Event::Log(_) => None,
+            Event::Log(_) | Event::Step(_) => None,
         })
         .expect("at least one state event")
 }

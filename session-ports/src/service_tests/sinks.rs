@@ -281,11 +281,22 @@ async fn a_failed_sink_is_never_written_again_and_the_run_stops_while_preparing(
         vec![Box::new(failing), stdout],
         ServiceSettings::default(),
     );
+    let mut reports = session
+        .take_sink_failures()
+        .expect("the first take gets the reports");
+    assert!(session.take_sink_failures().is_none());
 
     play_opened(&session).await;
     let end = within("the run to end", session.settled()).await;
     assert_eq!(end.state, S::Stopped);
     within("shutdown", session.shutdown()).await;
+    let report = reports.try_recv().expect("the failure is reported");
+    assert_eq!(report.stop, crate::StopOutcome::Requested);
+    assert_eq!(
+        report.error.to_string(),
+        "log file build/session.log cannot be written: No space left on device"
+    );
+    assert!(reports.try_recv().is_err(), "one failure, one report");
 
     let all = stdout_record.events();
     assert_gapless_from(&all, 1);
@@ -296,7 +307,7 @@ async fn a_failed_sink_is_never_written_again_and_the_run_stops_while_preparing(
     assert_eq!(messages_from(&all, Source::Build), vec!["Compiling"]);
     assert_eq!(
         super::last_state(&all).reason.as_deref(),
-        Some("stopped: log file build/session.log: No space left on device")
+        Some("stopped: log file build/session.log cannot be written: No space left on device")
     );
     assert_eq!(shipper.calls().stops, 1);
     assert_eq!(runtime.calls().starts, 0);
