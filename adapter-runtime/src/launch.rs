@@ -4,7 +4,10 @@ use std::ffi::OsString;
 use std::sync::Arc;
 
 use adapter_shipper::process::{self, ProcessSpec, Supervised, deadline_after};
-use session_domain::{LineBatch, RuntimeEnd, RuntimeInfo, Severity, Source};
+use session_domain::{
+    LineBatch, RuntimeEnd, RuntimeInfo, Severity, Source, StepEnd, StepName, StepOutcome,
+    StepRecord, Termination,
+};
 use session_ports::{Clock, OutputSender};
 use tokio::sync::watch;
 use tokio::time::Instant;
@@ -56,15 +59,19 @@ impl Launch {
         }
         let program = match check_runtime_path(&settings.program, &settings.project_root) {
             Ok(program) => program,
-            Err(error) => return Err(self.fail(error.into()).await),
+            Err(error) => {
+                let command = self.command(&settings.program);
+                return Err(self.not_started(command, error.into()).await);
+            }
         };
+        let command = self.command(&program);
         if settings.mode == RuntimeMode::Debug
             && devtools::something_listens(settings.debug_address).await
         {
             let error = LaunchError::AddressInUse {
                 address: settings.debug_address,
             };
-            return Err(self.fail(error).await);
+            return Err(self.not_started(command, error).await);
         }
         if self.stopper.asked() {
             return Err(RuntimeEnd::Stopped);
@@ -91,7 +98,7 @@ impl Launch {
             self.stopper.control(),
         ) {
             Ok(supervised) => supervised,
-            Err(error) => return Err(self.fail(error.into()).await),
+            Err(error) => return Err(self.not_started(command, error.into()).await),
         };
         let pid = supervised.pid();
         tracing::info!(pid, program = %program.display(), mode = settings.mode.as_str(), "runtime spawned");
@@ -100,6 +107,8 @@ impl Launch {
             &story::started(&program, settings.mode, pid),
         )
         .await;
+        let started = StepRecord::started(self.clock.now(), StepName::Runtime, command, Some(pid));
+        let _ = self.output.send_step(started).await;
         let info = RuntimeInfo {
             pid,
             version: None,
@@ -159,8 +168,15 @@ impl Launch {
                     );
                     self.say(Severity::Warn, &message).await;
                 }
-                supervised.finished().await;
-                return Err(self.fail(error.into()).await);
+                let report = supervised.finished().await;
+                let end = self.fail(error.into()).await;
+                self.ended(
+                    StepOutcome::Failed,
+                    Some(report.termination),
+                    report.duration,
+                )
+                .await;
+                return Err(end);
             }
         };
         let Connected {
@@ -191,6 +207,12 @@ impl Launch {
         let end = RuntimeEnd::Stopped;
         let line = story::ended(&end, report.termination, report.duration);
         self.say(Severity::Info, &line).await;
+        self.ended(
+            StepOutcome::Stopped,
+            Some(report.termination),
+            report.duration,
+        )
+        .await;
         end
     }
 
@@ -234,7 +256,49 @@ impl Launch {
         };
         let line = story::ended(&end, report.termination, report.duration);
         self.say(severity, &line).await;
+        let outcome = match end {
+            RuntimeEnd::Exited(Termination::Success) => StepOutcome::Succeeded,
+            RuntimeEnd::Exited(_) | RuntimeEnd::LaunchFailed(_) => StepOutcome::Failed,
+            RuntimeEnd::Stopped => StepOutcome::Stopped,
+        };
+        self.ended(outcome, Some(report.termination), report.duration)
+            .await;
         end
+    }
+
+    /// The runtime's command as run: `<program> <mode> build`.
+    fn command(&self, program: &std::path::Path) -> Vec<String> {
+        vec![
+            program.display().to_string(),
+            self.settings.mode.as_str().to_owned(),
+            "build".to_owned(),
+        ]
+    }
+
+    /// A runtime that could not be started: its `step` start without a pid, the failure told,
+    /// then its end without an exit.
+    async fn not_started(&self, command: Vec<String>, error: LaunchError) -> RuntimeEnd {
+        let started = StepRecord::started(self.clock.now(), StepName::Runtime, command, None);
+        let _ = self.output.send_step(started).await;
+        let end = self.fail(error).await;
+        self.ended(StepOutcome::Failed, None, std::time::Duration::ZERO)
+            .await;
+        end
+    }
+
+    async fn ended(
+        &self,
+        outcome: StepOutcome,
+        exit: Option<Termination>,
+        duration: std::time::Duration,
+    ) {
+        let end = StepEnd {
+            duration_ms: u64::try_from(duration.as_millis()).unwrap_or(u64::MAX),
+            outcome,
+            exit,
+        };
+        let record = StepRecord::ended(self.clock.now(), StepName::Runtime, end);
+        let _ = self.output.send_step(record).await;
     }
 
     /// Tells a failed launch (at `error`) and turns it into the end it is.

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use session_domain::{
     AbnormalExit, Failure, LineBatch, LineMeta, PortFailure, PreparationEnd, RunNumber, Severity,
-    Source, Step, StepFailure, Termination,
+    Source, Step, StepEnd, StepFailure, StepName, StepOutcome, StepRecord, Termination,
 };
 use session_ports::{Clock, OutputSender};
 
@@ -25,7 +25,7 @@ pub(crate) enum Stage {
 }
 
 /// How one step ended.
-enum StepEnd {
+enum StepResult {
     Succeeded,
     Failed(PortFailure),
     Stopped,
@@ -52,9 +52,9 @@ impl Preparation {
             }
             self.enter(Stage::Step(step));
             match self.run_step(step).await {
-                StepEnd::Succeeded => {}
-                StepEnd::Failed(failure) => return PreparationEnd::Failed(failure),
-                StepEnd::Stopped => return PreparationEnd::Stopped,
+                StepResult::Succeeded => {}
+                StepResult::Failed(failure) => return PreparationEnd::Failed(failure),
+                StepResult::Stopped => return PreparationEnd::Stopped,
             }
         }
         if self.stop_asked() {
@@ -81,13 +81,13 @@ impl Preparation {
         self.stop.level() != StopLevel::Running
     }
 
-    async fn run_step(&self, step: Step) -> StepEnd {
+    async fn run_step(&self, step: Step) -> StepResult {
         let command = self.settings.steps.command(step);
         let shown = display_command(command);
         let root = &self.settings.project_root;
         let Some(program) = command.first().filter(|program| !program.is_empty()) else {
             let reason = format!("{step} failed: no command is configured for it");
-            return self.spawn_failed(step, reason).await;
+            return self.spawn_failed(step, command.to_vec(), reason).await;
         };
         self.say(Severity::Info, &format!("{step}: running `{shown}`"))
             .await;
@@ -96,8 +96,11 @@ impl Preparation {
             let reason = format!(
                 "{step} failed: `{shown}` could not be started: `{program}` was not found on PATH"
             );
-            return self.spawn_failed(step, reason).await;
+            return self.spawn_failed(step, command.to_vec(), reason).await;
         };
+        let as_run: Vec<String> = std::iter::once(resolved.display().to_string())
+            .chain(command[1..].iter().cloned())
+            .collect();
         let spec = ProcessSpec {
             label: step.as_str().to_owned(),
             source: step.source(),
@@ -118,7 +121,7 @@ impl Preparation {
         // The line above may have waited behind a slow sink: a stop asked meanwhile means this
         // step must not start at all.
         if self.stop_asked() {
-            return StepEnd::Stopped;
+            return StepResult::Stopped;
         }
         let spawned = process::spawn(
             &spec,
@@ -135,35 +138,53 @@ impl Preparation {
                     error.program.display(),
                     error.source
                 );
-                return self.spawn_failed(step, reason).await;
+                return self.spawn_failed(step, as_run, reason).await;
             }
         };
         tracing::debug!(run = self.run, %step, pid = supervised.pid(), "step started");
+        let started = StepRecord::started(
+            self.clock.now(),
+            step.into(),
+            as_run,
+            Some(supervised.pid()),
+        );
+        let _ = self.output.send_step(started).await;
 
         let report = supervised.finished().await;
         let took = human_duration(report.duration);
         tracing::debug!(run = self.run, %step, termination = %report.termination, "step reaped");
+        let ended = |outcome| StepEnd {
+            duration_ms: millis(report.duration),
+            outcome,
+            exit: Some(report.termination),
+        };
         if report.signalled_by_us || self.stop_asked() {
             let message = format!("{step} stopped: {} in {took}", report.termination);
             self.say(Severity::Info, &message).await;
-            return StepEnd::Stopped;
+            self.step_ended(step.into(), ended(StepOutcome::Stopped))
+                .await;
+            return StepResult::Stopped;
         }
         match report.termination {
             Termination::Success => {
                 let message = format!("{step} finished: exit 0 in {took}");
                 self.say(Severity::Info, &message).await;
-                StepEnd::Succeeded
+                self.step_ended(step.into(), ended(StepOutcome::Succeeded))
+                    .await;
+                StepResult::Succeeded
             }
             Termination::Abnormal(exit) => {
                 let message = format!("{step} failed: {exit} in {took}");
                 self.say(Severity::Error, &message).await;
+                self.step_ended(step.into(), ended(StepOutcome::Failed))
+                    .await;
                 let how = match exit {
                     AbnormalExit::Code(code) => format!("exited with code {code}"),
                     AbnormalExit::Signal(signal) => {
                         format!("was killed by {signal}")
                     }
                 };
-                StepEnd::Failed(PortFailure {
+                StepResult::Failed(PortFailure {
                     failure: Failure::Step {
                         step,
                         cause: StepFailure::Exit(exit),
@@ -175,10 +196,18 @@ impl Preparation {
     }
 
     /// Tells a step that could not be started, and ends preparation with it.
-    async fn spawn_failed(&self, step: Step, reason: String) -> StepEnd {
+    async fn spawn_failed(&self, step: Step, command: Vec<String>, reason: String) -> StepResult {
         tracing::debug!(run = self.run, %step, %reason, "step could not be started");
+        let started = StepRecord::started(self.clock.now(), step.into(), command, None);
+        let _ = self.output.send_step(started).await;
         self.say(Severity::Error, &reason).await;
-        StepEnd::Failed(PortFailure {
+        let end = StepEnd {
+            duration_ms: 0,
+            outcome: StepOutcome::Failed,
+            exit: None,
+        };
+        self.step_ended(step.into(), end).await;
+        StepResult::Failed(PortFailure {
             failure: Failure::Step {
                 step,
                 cause: StepFailure::Spawn,
@@ -189,6 +218,25 @@ impl Preparation {
 
     /// Writes the manifest from the cartridge metadata, or checks that `pack` wrote it.
     async fn produce_manifest(&self) -> Result<(), PortFailure> {
+        let began = self.clock.now();
+        let _ = self
+            .output
+            .send_step(StepRecord::manifest_started(began))
+            .await;
+        let produced = self.write_or_check_manifest().await;
+        let end = StepEnd {
+            duration_ms: self.clock.now().nanos_since(began) / 1_000_000,
+            outcome: match produced {
+                Ok(()) => StepOutcome::Succeeded,
+                Err(_) => StepOutcome::Failed,
+            },
+            exit: None,
+        };
+        self.step_ended(StepName::Manifest, end).await;
+        produced
+    }
+
+    async fn write_or_check_manifest(&self) -> Result<(), PortFailure> {
         let root = self.settings.project_root.clone();
         let cartridge = self.settings.cartridge.clone();
         let outcome = tokio::task::spawn_blocking(move || match &cartridge {
@@ -227,6 +275,11 @@ impl Preparation {
         }
     }
 
+    async fn step_ended(&self, step: StepName, end: StepEnd) {
+        let record = StepRecord::ended(self.clock.now(), step, end);
+        let _ = self.output.send_step(record).await;
+    }
+
     async fn say(&self, severity: Severity, message: &str) {
         let batch = LineBatch::session_line(self.clock.now(), severity, message);
         let _ = self.output.send(batch).await;
@@ -244,4 +297,8 @@ impl Preparation {
         batch.push(meta, message);
         let _ = self.output.send(batch).await;
     }
+}
+
+fn millis(duration: std::time::Duration) -> u64 {
+    u64::try_from(duration.as_millis()).unwrap_or(u64::MAX)
 }

@@ -7,18 +7,20 @@ use std::time::Duration;
 use adapter_runtime::{Runtime, RuntimeSettings};
 use adapter_shipper::process::ProcessTiming;
 use adapter_shipper::{Shipper, ShipperSettings};
-use session_domain::{LogLimits, SessionState};
+use session_domain::{JsonWriter, LogLimits, SessionState};
 use session_ports::{
-    Clock, ExecutionSession, KillOutcome, Ports, RuntimeSource, ServiceSettings, StopOutcome,
-    SystemClock,
+    Clock, ExecutionSession, KillOutcome, Ports, RuntimeSource, ServiceSettings, SinkError,
+    SinkFailureReport, StopOutcome, SystemClock,
 };
 use tokio::signal::unix::{Signal, SignalKind, signal};
-use tokio::sync::mpsc;
+use tokio::sync::oneshot;
 
 use crate::cli::Format;
 use crate::exit::{ExitCode, Fatal};
 use crate::no_runtime::NoRuntime;
-use crate::output::{HumanFormat, OutputFailure, StdoutFormat, start_output_thread, watch_stdout};
+use crate::output::{
+    HumanFormat, OutputsFinished, STDOUT_SINK, StdoutFormat, start_outputs, watch_stdout,
+};
 use crate::plan::RunPlan;
 
 /// What asked for the stop, deciding the exit code.
@@ -109,19 +111,15 @@ pub async fn run(plan: RunPlan) -> Result<i32, Fatal> {
         None => Arc::new(NoRuntime),
     };
 
-    let (failures_tx, mut failures) = mpsc::unbounded_channel();
     let stdout_format = match plan.format {
-        Format::Json => StdoutFormat::Json,
+        Format::Json => StdoutFormat::Json(JsonWriter::default()),
         Format::Human => StdoutFormat::Human(HumanFormat::new(plan.color, terminal_width())),
     };
-    watch_stdout(failures_tx.clone());
-    let output = start_output_thread(
-        stdout_format,
-        plan.filter.clone(),
-        plan.log_file,
-        failures_tx,
-    )
-    .map_err(|error| Fatal::tool(format!("cannot start the output thread: {error}")))?;
+    let (closed_tx, mut stdout_closed) = oneshot::channel();
+    watch_stdout(closed_tx);
+    let mut watching_stdout = true;
+    let outputs = start_outputs(stdout_format, plan.filter.clone(), plan.log_file)
+        .map_err(|error| Fatal::tool(format!("cannot start the output threads: {error}")))?;
 
     let settings = ServiceSettings {
         limits: LogLimits {
@@ -135,7 +133,8 @@ pub async fn run(plan: RunPlan) -> Result<i32, Fatal> {
         runtime,
         clock,
     };
-    let session = ExecutionSession::start(ports, vec![Box::new(output.sink)], settings);
+    let session = ExecutionSession::start(ports, outputs.sinks, settings);
+    let mut sink_failures = session.take_sink_failures();
     session
         .play(plan.goal)
         .await
@@ -187,40 +186,50 @@ pub async fn run(plan: RunPlan) -> Result<i32, Fatal> {
                     request_stop(&session, &mut cause, stop, &format!("{name} received")).await;
                 }
             }
-            Some(failure) = failures.recv() => {
-                if let Some(message) = failure.error_message() {
-                    tool_error.get_or_insert(message);
+            closed = &mut stdout_closed, if watching_stdout => {
+                watching_stdout = false;
+                // An error only means the watcher gave up: a closed stdout is then noticed
+                // at the next write.
+                if closed.is_ok() {
+                    let reason = SinkError::Closed { sink: STDOUT_SINK.to_owned() }.to_string();
+                    request_stop(&session, &mut cause, StopCause::StdoutClosed, &reason).await;
                 }
-                let (this, reason) = match failure {
-                    OutputFailure::StdoutClosed => (StopCause::StdoutClosed, "stdout was closed"),
-                    OutputFailure::Stdout(_) => (StopCause::OutputError, "stdout cannot be written"),
-                    OutputFailure::LogFile(_) => (StopCause::OutputError, "the log file cannot be written"),
-                };
-                request_stop(&session, &mut cause, this, reason).await;
+            }
+            Some(report) = next_report(&mut sink_failures) => {
+                note_sink_failure(report, &mut cause, &mut tool_error);
             }
         }
     }
     let final_state = session.snapshot().state;
     session.shutdown().await;
-    let report = tokio::task::spawn_blocking(move || output.handle.join())
+    // The session reported every sink failure before it shut down.
+    while let Some(report) = sink_failures
+        .as_mut()
+        .and_then(|reports| reports.try_recv().ok())
+    {
+        note_sink_failure(report, &mut cause, &mut tool_error);
+    }
+    let threads = outputs.threads;
+    let finished = tokio::task::spawn_blocking(move || threads.join())
         .await
-        .ok()
-        .and_then(Result::ok);
+        .ok();
     drop(plan.lock);
 
     let exit = cause.map_or_else(|| ExitCode::of_state(final_state), StopCause::exit_code);
-    if let Some(report) = report {
-        if let (Some(human), false) = (&report.human, report.stdout_closed) {
-            use std::io::Write;
-            let mut stdout = std::io::stdout().lock();
-            let _ = stdout.write_all(human.summary(final_state, exit.code()).as_bytes());
-            let _ = stdout.flush();
+    if let Some(OutputsFinished { stdout, unreported }) = finished {
+        // A write that failed on the last batches, after the run had ended: said, and exit 1.
+        for error in unreported {
+            if let SinkError::Failed { .. } = error {
+                tool_error.get_or_insert(error.to_string());
+            }
         }
-    }
-    // The output thread may have failed on the last batches, after the run had ended.
-    while let Ok(failure) = failures.try_recv() {
-        if let Some(message) = failure.error_message() {
-            tool_error.get_or_insert(message);
+        if let Some(stdout) = stdout.filter(|stdout| !stdout.closed) {
+            if let StdoutFormat::Human(human) = &stdout.format {
+                use std::io::Write;
+                let mut out = std::io::stdout().lock();
+                let _ = out.write_all(human.summary(final_state, exit.code()).as_bytes());
+                let _ = out.flush();
+            }
         }
     }
     match (tool_error, cause) {
@@ -232,6 +241,35 @@ pub async fn run(plan: RunPlan) -> Result<i32, Fatal> {
             Ok(exit.code())
         }
         (None, _) => Ok(exit.code()),
+    }
+}
+
+/// The next sink failure report, or never when there are none to read.
+async fn next_report(
+    reports: &mut Option<tokio::sync::mpsc::UnboundedReceiver<SinkFailureReport>>,
+) -> Option<SinkFailureReport> {
+    match reports {
+        Some(reports) => reports.recv().await,
+        None => std::future::pending().await,
+    }
+}
+
+/// A sink failed: its error is said (a closed stdout ends the tool quietly), and it owns the
+/// exit code when the stop it caused was the one the session accepted first.
+fn note_sink_failure(
+    report: SinkFailureReport,
+    cause: &mut Option<StopCause>,
+    tool_error: &mut Option<String>,
+) {
+    let this = match &report.error {
+        SinkError::Closed { .. } => StopCause::StdoutClosed,
+        SinkError::Failed { .. } => {
+            tool_error.get_or_insert(report.error.to_string());
+            StopCause::OutputError
+        }
+    };
+    if report.stop == StopOutcome::Requested {
+        cause.get_or_insert(this);
     }
 }
 

@@ -8,8 +8,7 @@ use serde::ser::SerializeStruct;
 use serde::{Deserialize, Serialize, Serializer};
 
 use crate::{
-    Failure, RunNumber, Seq, SessionState, Severity, Source, StepName, StepPhase, Stream,
-    Timestamp,
+    Failure, RunNumber, Seq, SessionState, Severity, Source, StepName, StepPhase, Stream, Timestamp,
 };
 
 /// One session event, owned. Used for serde round trips and tests; the hot path uses

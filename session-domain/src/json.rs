@@ -5,9 +5,7 @@
 //! second. The tests check every kind of item against serde byte for byte, so the two forms
 //! cannot drift apart.
 
-use crate::{
-    AbnormalExit, EventView, Failure, LogView, StateView, StepPhase, StepView, Timestamp,
-};
+use crate::{AbnormalExit, EventView, Failure, LogView, StateView, StepPhase, StepView, Timestamp};
 
 const NANOS_PER_SECOND: i64 = 1_000_000_000;
 

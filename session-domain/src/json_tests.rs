@@ -306,7 +306,10 @@ fn missed_items_are_one_line_each() {
     for count in [0, 1, 42, u64::MAX] {
         let mut out = Vec::new();
         write_missed_line(count, &mut out);
-        let expected = format!("{}\n", serde_json::json!({"kind": "missed", "count": count}));
+        let expected = format!(
+            "{}\n",
+            serde_json::json!({"kind": "missed", "count": count})
+        );
         assert_eq!(String::from_utf8_lossy(&out), expected);
     }
 }

@@ -23,12 +23,10 @@ mod termination;
 mod time;
 
 pub use batch::{Batch, EVENT_OVERHEAD_BYTES, EventRef, LineBatch, LineMeta, StateChange};
-pub use event::{
-    Event, EventView, LogEvent, LogView, StateEvent, StateView, StepEvent, StepView,
-};
-pub use json::{JsonWriter, write_missed_line};
+pub use event::{Event, EventView, LogEvent, LogView, StateEvent, StateView, StepEvent, StepView};
 pub use failure::{Failure, HandshakeFailure, StepFailure};
 pub use framer::{FramedLine, LineFramer};
+pub use json::{JsonWriter, write_missed_line};
 pub use log::{EventLog, LogLimits, ReadAfter};
 pub use machine::{InputKind, Rejected, Transition, transition};
 pub use session::{

@@ -9,8 +9,7 @@ use std::sync::Arc;
 use crate::{
     AbnormalExit, Batch, EventLog, Failure, InputKind, LineBatch, LogLimits, Rejected, RunGoal,
     RunNumber, Seq, SessionState, Severity, StateChange, StepRecord, Termination, Timestamp,
-    Transition,
-    transition,
+    Transition, transition,
 };
 
 /// What happened, with its data.

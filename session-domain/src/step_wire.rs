@@ -87,9 +87,12 @@ impl TryFrom<StepWire> for StepEvent {
                     || wire.exit_code.is_some()
                     || wire.signal.is_some()
                 {
-                    return Err("a started step has no duration_ms, outcome, exit_code or signal".into());
+                    return Err(
+                        "a started step has no duration_ms, outcome, exit_code or signal".into(),
+                    );
                 }
-                if wire.step == StepName::Manifest && (wire.command.is_some() || wire.pid.is_some()) {
+                if wire.step == StepName::Manifest && (wire.command.is_some() || wire.pid.is_some())
+                {
                     return Err("the manifest step runs no program: no command, no pid".into());
                 }
                 if wire.step != StepName::Manifest && wire.command.is_none() {

@@ -19,8 +19,7 @@ use crate::shared::Shared;
 use crate::sink_task::{SinkFailure, spawn_sink_task};
 use crate::{
     LogSink, OutputSender, PortOutput, Ports, RunningPreparation, RunningRuntime, ServiceSettings,
-    SinkFailureReport,
-    output_channel,
+    SinkFailureReport, output_channel,
 };
 
 pub(crate) enum Command {

@@ -50,9 +50,7 @@ impl Shared {
         self.session.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    pub(crate) fn take_sink_failures(
-        &self,
-    ) -> Option<mpsc::UnboundedReceiver<SinkFailureReport>> {
+    pub(crate) fn take_sink_failures(&self) -> Option<mpsc::UnboundedReceiver<SinkFailureReport>> {
         self.sink_failures
             .lock()
             .unwrap_or_else(PoisonError::into_inner)

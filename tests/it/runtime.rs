@@ -840,7 +840,10 @@ async fn kill_now_is_not_held_back_by_a_blocked_output() {
     // Now read: everything is delivered, and the end comes after the last line.
     let collector = tokio::spawn(async move {
         let mut lines = Vec::new();
-        while let Some(batch) = batches.recv().await {
+        while let Some(output) = batches.recv().await {
+            let session_ports::PortOutput::Lines(batch) = output else {
+                continue;
+            };
             lines.extend(batch.iter().map(|(meta, message)| Line {
                 source: meta.source,
                 severity: meta.severity,

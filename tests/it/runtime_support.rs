@@ -9,8 +9,9 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
 use adapter_runtime::{ProcessTiming, Runtime, RuntimeMode, RuntimeSettings};
+use session_domain::StepRecord;
 use session_domain::{RuntimeEnd, RuntimeInfo, Severity, Source, Stream};
-use session_ports::{RunningRuntime, RuntimeSource, SystemClock, output_channel};
+use session_ports::{PortOutput, RunningRuntime, RuntimeSource, SystemClock, output_channel};
 use tempfile::TempDir;
 use tokio::sync::Notify;
 use tokio::task::JoinHandle;
@@ -137,12 +138,21 @@ impl Fake {
         // sink.
         let (output, mut batches) = output_channel(4);
         let lines = Arc::new(Mutex::new(Vec::new()));
+        let steps = Arc::new(Mutex::new(Vec::new()));
         let arrived = Arc::new(Notify::new());
         let collector = tokio::spawn({
             let lines = Arc::clone(&lines);
+            let steps = Arc::clone(&steps);
             let arrived = Arc::clone(&arrived);
             async move {
-                while let Some(batch) = batches.recv().await {
+                while let Some(output) = batches.recv().await {
+                    let batch = match output {
+                        PortOutput::Lines(batch) => batch,
+                        PortOutput::Step(record) => {
+                            lock(&steps).push(record);
+                            continue;
+                        }
+                    };
                     let mut held = lock(&lines);
                     held.extend(batch.iter().map(|(meta, message)| Line {
                         source: meta.source,
@@ -162,6 +172,7 @@ impl Fake {
         Launched {
             handle,
             lines,
+            steps,
             arrived,
             collector,
         }
@@ -187,6 +198,7 @@ pub fn read_pids(path: &Path) -> Vec<(String, i32)> {
 pub struct Launched {
     pub handle: Box<dyn RunningRuntime>,
     lines: Arc<Mutex<Vec<Line>>>,
+    steps: Arc<Mutex<Vec<StepRecord>>>,
     arrived: Arc<Notify>,
     collector: JoinHandle<()>,
 }
@@ -230,14 +242,21 @@ impl Launched {
 
     /// Once the runtime ended: drops the handle and returns every line, in order.
     pub async fn lines(self) -> Vec<Line> {
+        self.lines_and_steps().await.0
+    }
+
+    /// Every line and every typed step fact, once the adapter let go of its output.
+    pub async fn lines_and_steps(self) -> (Vec<Line>, Vec<StepRecord>) {
         drop(self.handle);
         timeout(PATIENCE, self.collector)
             .await
             .expect("the adapter lets go of its output once the runtime ended")
             .expect("the collector does not panic");
-        Arc::try_unwrap(self.lines)
+        let lines = Arc::try_unwrap(self.lines)
             .map(|lines| lines.into_inner().unwrap_or_else(PoisonError::into_inner))
-            .unwrap_or_else(|shared| lock(&shared).clone())
+            .unwrap_or_else(|shared| lock(&shared).clone());
+        let steps = lock(&self.steps).clone();
+        (lines, steps)
     }
 }
 

@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use session_domain::{
     AbnormalExit, Failure, PortFailure, PreparationEnd, Severity, Signal, Source, Step,
-    StepFailure, Stream,
+    StepFailure, StepName, StepOutcome, StepPhase, Stream,
 };
 
 use support::{
@@ -91,6 +91,34 @@ async fn success_runs_every_step_in_order_and_tells_the_story() {
 
     assert_eq!(finished.end, PreparationEnd::Succeeded);
     assert!(Step::ORDER.into_iter().all(|step| project.ran(step)));
+    // Each step's start and end, then the manifest's, as typed facts.
+    let told: Vec<(StepName, bool)> = finished
+        .steps
+        .iter()
+        .map(|record| {
+            (
+                record.step,
+                matches!(record.phase, StepPhase::Started { .. }),
+            )
+        })
+        .collect();
+    let expected: Vec<(StepName, bool)> = [
+        StepName::Build,
+        StepName::PackValidation,
+        StepName::Pack,
+        StepName::Manifest,
+    ]
+    .into_iter()
+    .flat_map(|step| [(step, true), (step, false)])
+    .collect();
+    assert_eq!(told, expected);
+    for record in &finished.steps {
+        if let StepPhase::Ended(end) = &record.phase {
+            assert_eq!(end.outcome, StepOutcome::Succeeded, "{record:?}");
+            let ran_a_process = record.step != StepName::Manifest;
+            assert_eq!(end.exit_code(), ran_a_process.then_some(0), "{record:?}");
+        }
+    }
     assert_eq!(
         finished.messages(Source::Build, Stream::Stdout),
         [

@@ -1,56 +1,70 @@
 //! `--format human`: a time, the source in a 15-character column, the message; state changes
-//! as full-width lifecycle lines; one summary line at the end.
+//! as full-width lifecycle lines; one summary line at the end. It reads any stream of items
+//! (a run's sink, a resumed subscription): `step` events feed the summary and show nothing of
+//! their own (the `session` lines tell the same story in words), and a gap shows as a marker.
 
-use session_domain::{
-    EventView, LogView, SessionState, Severity, Source, StateView, Step, Timestamp,
-};
+use session_domain::{EventView, LogView, SessionState, Severity, Source, StateView};
+use session_ports::SubscriptionItem;
 
 use super::color::{BLUE, BOLD, CYAN, DIM, GREEN, MAGENTA, RED, RESET, YELLOW};
 use super::escapes::sanitize_into;
 use super::local_time::LocalClock;
+use super::summary::RunSummary;
 
 const SOURCE_COLUMN: usize = 15;
 const TRUNCATED_MARK: &str = "…[truncated]";
 
 /// Formats events for people.
 #[derive(Debug)]
-pub(crate) struct HumanFormat {
+pub struct HumanFormat {
     color: bool,
     width: usize,
     clock: LocalClock,
-    step_durations: Vec<(Step, String)>,
-    first_at: Option<Timestamp>,
-    last_at: Option<Timestamp>,
+    summary: RunSummary,
 }
 
 impl HumanFormat {
-    pub(crate) fn new(color: bool, width: usize) -> Self {
+    /// A formatter for a terminal `width` columns wide, with or without colour.
+    pub fn new(color: bool, width: usize) -> Self {
         Self {
             color,
             width: width.clamp(40, 240),
             clock: LocalClock::default(),
-            step_durations: Vec::new(),
-            first_at: None,
-            last_at: None,
+            summary: RunSummary::default(),
         }
     }
 
     /// Notes what the summary needs from every event, shown or filtered out.
-    pub(crate) fn observe(&mut self, event: &EventView<'_>) {
-        self.first_at.get_or_insert(event.at());
-        self.last_at = Some(event.at());
-        if let EventView::Log(log) = event {
-            if log.source == Source::Session {
-                self.note_step_duration(log.message);
+    pub fn observe(&mut self, event: &EventView<'_>) {
+        self.summary.observe(event);
+    }
+
+    /// Appends one event's lines (none for a `step` event).
+    pub fn write_event(&mut self, event: &EventView<'_>, out: &mut Vec<u8>) {
+        match event {
+            EventView::Log(log) => self.write_log(log, out),
+            EventView::State(state) => self.write_state(state, out),
+            EventView::Step(_) => {}
+        }
+    }
+
+    /// Notes and appends one item of a subscription: an event, or the marker of a gap.
+    pub fn write_item(&mut self, item: &SubscriptionItem, out: &mut Vec<u8>) {
+        match item {
+            SubscriptionItem::Missed { count } => self.write_missed(*count, out),
+            SubscriptionItem::Event(event) => {
+                let view = event.view();
+                self.observe(&view);
+                self.write_event(&view, out);
             }
         }
     }
 
-    pub(crate) fn write_event(&mut self, event: &EventView<'_>, out: &mut Vec<u8>) {
-        match event {
-            EventView::Log(log) => self.write_log(log, out),
-            EventView::State(state) => self.write_state(state, out),
-        }
+    /// A marker where `count` events were evicted before this reader got them.
+    fn write_missed(&mut self, count: u64, out: &mut Vec<u8>) {
+        let text = format!("             ⋯ {count} events missed (evicted before they were read)");
+        self.paint(YELLOW, out, |_, out| out.extend_from_slice(text.as_bytes()));
+        out.push(b'\n');
     }
 
     fn write_log(&mut self, log: &LogView<'_>, out: &mut Vec<u8>) {
@@ -122,19 +136,8 @@ impl HumanFormat {
     }
 
     /// The closing line: outcome, exit status, and how long each step and the whole run took.
-    pub(crate) fn summary(&self, state: SessionState, exit_code: i32) -> String {
-        let mut parts = vec![format!("{state}"), format!("exit status {exit_code}")];
-        for (step, duration) in &self.step_durations {
-            parts.push(format!("{step} {duration}"));
-        }
-        if let (Some(first), Some(last)) = (self.first_at, self.last_at) {
-            let total = std::time::Duration::from_nanos(last.nanos_since(first));
-            parts.push(format!(
-                "total {}",
-                adapter_shipper::process::human_duration(total)
-            ));
-        }
-        let text = format!("══ {}", parts.join(" · "));
+    pub fn summary(&self, state: SessionState, exit_code: i32) -> String {
+        let text = format!("══ {}", self.summary.text(state, exit_code));
         // A space and at least two fill characters, or none when the text is too wide.
         let fill = self.width.saturating_sub(text.chars().count() + 1);
         let line = if fill >= 2 {
@@ -151,22 +154,6 @@ impl HumanFormat {
             format!("{BOLD}{color}{line}{RESET}\n")
         } else {
             format!("{line}\n")
-        }
-    }
-
-    /// Step stories end with "<step> finished: … in 1.21 s" or "<step> failed: … in 0.30 s".
-    fn note_step_duration(&mut self, message: &str) {
-        for step in Step::ORDER {
-            let Some(rest) = message.strip_prefix(step.as_str()) else {
-                continue;
-            };
-            if !(rest.starts_with(" finished") || rest.starts_with(" failed")) {
-                continue;
-            }
-            if let Some((_, duration)) = rest.rsplit_once(" in ") {
-                self.step_durations.retain(|(known, _)| *known != step);
-                self.step_durations.push((step, duration.trim().to_owned()));
-            }
         }
     }
 

@@ -4,15 +4,18 @@ mod color;
 mod escapes;
 mod filter;
 mod human;
-mod json;
 mod local_time;
+mod log_file;
+mod outputs;
+mod sink_thread;
+mod stdout;
 mod stdout_watch;
-mod writer;
+mod summary;
 
 pub use color::{ColorChoice, use_color};
 pub use filter::Filter;
-pub use writer::OutputFailure;
-
-pub(crate) use human::HumanFormat;
+pub use human::HumanFormat;
+pub(crate) use log_file::LogFileWriter;
+pub(crate) use outputs::{OutputsFinished, start_outputs};
+pub(crate) use stdout::{STDOUT_SINK, StdoutFormat, StdoutWriter};
 pub(crate) use stdout_watch::watch_stdout;
-pub(crate) use writer::{StdoutFormat, start_output_thread};

@@ -5,13 +5,11 @@
 //! blocked in `poll` on stdout with no events requested wakes only for POLLERR or POLLHUP,
 //! which a pipe reports once its reader has closed it; files and /dev/null never report them.
 
-use tokio::sync::mpsc;
+use tokio::sync::oneshot;
 
-use super::OutputFailure;
-
-/// Starts the watcher; it reports `StdoutClosed` at most once and then ends. If the thread
-/// cannot be started, closing is still noticed at the next write.
-pub(crate) fn watch_stdout(failures: mpsc::UnboundedSender<OutputFailure>) {
+/// Starts the watcher; it says once that stdout was closed, then ends. If the thread cannot be
+/// started, closing is still noticed at the next write.
+pub(crate) fn watch_stdout(closed: oneshot::Sender<()>) {
     let spawned = std::thread::Builder::new()
         .name("prometeu-stdout-watch".into())
         .spawn(move || {
@@ -33,7 +31,7 @@ pub(crate) fn watch_stdout(failures: mpsc::UnboundedSender<OutputFailure>) {
                     return;
                 }
                 if watched.revents & (libc::POLLERR | libc::POLLHUP) != 0 {
-                    let _ = failures.send(OutputFailure::StdoutClosed);
+                    let _ = closed.send(());
                     return;
                 }
             }

@@ -8,8 +8,9 @@ use std::time::Duration;
 
 use adapter_shipper::process::ProcessTiming;
 use adapter_shipper::{CartridgeConfig, Shipper, ShipperConfig, ShipperSettings};
+use session_domain::StepRecord;
 use session_domain::{PortFailure, PreparationEnd, Severity, Source, Step, Stream, Timestamp};
-use session_ports::{RunningPreparation, ShipperSource, SystemClock, output_channel};
+use session_ports::{PortOutput, RunningPreparation, ShipperSource, SystemClock, output_channel};
 use tokio::task::JoinHandle;
 
 /// The fake build tool, freshly built with this test binary.
@@ -148,6 +149,7 @@ pub fn color_square() -> CartridgeConfig {
 pub struct Started {
     pub running: Box<dyn RunningPreparation>,
     lines: Arc<Mutex<Vec<Line>>>,
+    steps: Arc<Mutex<Vec<StepRecord>>>,
     collector: JoinHandle<()>,
 }
 
@@ -156,6 +158,8 @@ pub struct Started {
 pub struct Finished {
     pub end: PreparationEnd,
     pub lines: Vec<Line>,
+    /// The typed step facts, in the order they were sent.
+    pub steps: Vec<StepRecord>,
 }
 
 /// Starts a preparation through the `ShipperSource` port, as the session does.
@@ -165,9 +169,18 @@ pub async fn start(settings: ShipperSettings) -> Started {
     let (output, mut batches) = output_channel(8);
     let running = shipper.start(1, output).await;
     let lines = Arc::new(Mutex::new(Vec::new()));
+    let steps = Arc::new(Mutex::new(Vec::new()));
     let sink = Arc::clone(&lines);
+    let step_sink = Arc::clone(&steps);
     let collector = tokio::spawn(async move {
-        while let Some(batch) = batches.recv().await {
+        while let Some(output) = batches.recv().await {
+            let batch = match output {
+                PortOutput::Lines(batch) => batch,
+                PortOutput::Step(record) => {
+                    step_sink.lock().expect("never poisoned").push(record);
+                    continue;
+                }
+            };
             let mut sink = sink.lock().expect("the line list is never poisoned");
             sink.extend(batch.iter().map(|(meta, message)| Line {
                 at: meta.at,
@@ -182,6 +195,7 @@ pub async fn start(settings: ShipperSettings) -> Started {
     Started {
         running,
         lines,
+        steps,
         collector,
     }
 }
@@ -228,7 +242,11 @@ impl Started {
             .expect("the collector is done")
             .into_inner()
             .expect("never poisoned");
-        let finished = Finished { end, lines };
+        let steps = Arc::try_unwrap(self.steps)
+            .expect("the collector is done")
+            .into_inner()
+            .expect("never poisoned");
+        let finished = Finished { end, lines, steps };
         for (what, pid) in finished.reported_pids() {
             assert!(
                 !tests::pid_alive(pid),

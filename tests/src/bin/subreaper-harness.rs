@@ -22,7 +22,7 @@ use std::time::Duration;
 
 use adapter_runtime::{ProcessTiming, Runtime, RuntimeMode, RuntimeSettings};
 use adapter_shipper::process::become_subreaper;
-use session_ports::{RuntimeSource, SystemClock, output_channel};
+use session_ports::{PortOutput, RuntimeSource, SystemClock, output_channel};
 
 fn main() {
     let subreaper = become_subreaper();
@@ -71,7 +71,10 @@ fn main() {
         let (up_tx, up_rx) = tokio::sync::oneshot::channel();
         let collector = tokio::spawn(async move {
             let mut up_tx = Some(up_tx);
-            while let Some(batch) = batches.recv().await {
+            while let Some(output) = batches.recv().await {
+                let PortOutput::Lines(batch) = output else {
+                    continue;
+                };
                 for (meta, message) in batch.iter() {
                     println!("line={}\t{message}", meta.source);
                     if message == "fake-runtime: ready" {

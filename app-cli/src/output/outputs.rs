@@ -1,0 +1,84 @@
+//! The CLI's sinks, wired: the log file (every event) first, then stdout, each on its own
+//! thread; stdout shows nothing the log file has not written first.
+
+use std::fs::File;
+
+use session_ports::LogSink;
+
+use super::sink_thread::{Finished, SinkThread, start_sink_thread};
+use super::{Filter, LogFileWriter, StdoutFormat, StdoutWriter};
+
+/// The sinks to give the session, and their threads to join once it has shut down.
+pub(crate) struct Outputs {
+    pub(crate) sinks: Vec<Box<dyn LogSink>>,
+    pub(crate) threads: OutputThreads,
+}
+
+/// The writer threads behind the sinks.
+#[derive(Debug)]
+pub(crate) struct OutputThreads {
+    log_file: Option<SinkThread<LogFileWriter>>,
+    stdout: SinkThread<StdoutWriter>,
+}
+
+/// What the writers left once everything was written.
+#[derive(Debug)]
+pub(crate) struct OutputsFinished {
+    /// Stdout's writer (`None` if its thread panicked).
+    pub(crate) stdout: Option<StdoutWriter>,
+    /// Failures met after the session's last flush, which nobody was told of yet.
+    pub(crate) unreported: Vec<session_ports::SinkError>,
+}
+
+impl std::fmt::Debug for Outputs {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Outputs")
+            .field("sinks", &self.sinks.len())
+            .field("threads", &self.threads)
+            .finish()
+    }
+}
+
+/// Starts the writer threads.
+pub(crate) fn start_outputs(
+    format: StdoutFormat,
+    filter: Filter,
+    log_file: Option<File>,
+) -> std::io::Result<Outputs> {
+    let mut sinks: Vec<Box<dyn LogSink>> = Vec::new();
+    let (log_file, after) = match log_file {
+        Some(file) => {
+            let (sink, thread, written) =
+                start_sink_thread("log-file", LogFileWriter::new(file), None)?;
+            sinks.push(Box::new(sink));
+            (Some(thread), Some(written))
+        }
+        None => (None, None),
+    };
+    let (sink, stdout, _) = start_sink_thread("stdout", StdoutWriter::new(format, filter), after)?;
+    sinks.push(Box::new(sink));
+    Ok(Outputs {
+        sinks,
+        threads: OutputThreads { log_file, stdout },
+    })
+}
+
+impl OutputThreads {
+    /// Waits until every writer has written everything it was given. Call it once the session
+    /// has shut down (its sinks are dropped then, which ends the threads).
+    pub(crate) fn join(self) -> OutputsFinished {
+        let mut unreported = Vec::new();
+        if let Some(Finished {
+            unreported: Some(error),
+            ..
+        }) = self.log_file.and_then(SinkThread::join)
+        {
+            unreported.push(error);
+        }
+        let stdout = self.stdout.join().map(|finished| {
+            unreported.extend(finished.unreported);
+            finished.writer
+        });
+        OutputsFinished { stdout, unreported }
+    }
+}

@@ -1,0 +1,219 @@
+//! A `LogSink` whose writing happens on a thread of its own.
+//!
+//! The session's tasks must never block on a write (a paused terminal would stop commands),
+//! so each sink hands its batches over a small bounded channel to a dedicated thread. Waiting
+//! for room in that channel is the back-pressure the service expects from a slow sink. The
+//! thread formats each batch into a buffer and writes whenever the buffer is large or the
+//! channel runs dry, so a reader who keeps up sees every event at once.
+
+use std::sync::{Arc, Condvar, Mutex, PoisonError};
+use std::thread::JoinHandle;
+
+use async_trait::async_trait;
+use session_domain::{Batch, Seq};
+use session_ports::{LogSink, SinkError};
+use tokio::sync::mpsc;
+
+/// Buffered bytes are written out once they pass this size, even mid-burst.
+const WRITE_THRESHOLD: usize = 256 * 1024;
+
+/// Batches a sink thread may have waiting before the service waits for it.
+const CHANNEL_BATCHES: usize = 2;
+
+/// What a sink thread does with the batches it receives.
+pub(crate) trait BatchWriter: Send + 'static {
+    /// Formats every event of `batch` into the writer's buffer; no I/O.
+    fn format(&mut self, batch: &Batch);
+
+    /// Bytes formatted and not yet written.
+    fn pending(&self) -> usize;
+
+    /// Writes what is buffered to the destination and makes it visible to its reader.
+    fn write_out(&mut self) -> Result<(), SinkError>;
+}
+
+/// How far a sink thread has written, so that another can wait for it: the log file holds
+/// each batch before stdout shows it.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Watermark(Arc<(Mutex<WatermarkState>, Condvar)>);
+
+#[derive(Debug, Default)]
+struct WatermarkState {
+    written: Seq,
+    /// The writer is gone: nobody may wait for it any more.
+    ended: bool,
+}
+
+impl Watermark {
+    fn advance(&self, written: Seq) {
+        let (state, changed) = &*self.0;
+        state.lock().unwrap_or_else(PoisonError::into_inner).written = written;
+        changed.notify_all();
+    }
+
+    fn end(&self) {
+        let (state, changed) = &*self.0;
+        state.lock().unwrap_or_else(PoisonError::into_inner).ended = true;
+        changed.notify_all();
+    }
+
+    fn wait_for(&self, seq: Seq) {
+        let (state, changed) = &*self.0;
+        let guard = state.lock().unwrap_or_else(PoisonError::into_inner);
+        let _released = changed
+            .wait_while(guard, |state| state.written < seq && !state.ended)
+            .unwrap_or_else(PoisonError::into_inner);
+    }
+}
+
+/// The sink the service writes to.
+#[derive(Debug)]
+pub(crate) struct ThreadSink {
+    name: &'static str,
+    batches: mpsc::Sender<Arc<Batch>>,
+    failure: Arc<Mutex<Option<SinkError>>>,
+}
+
+/// The thread behind a [`ThreadSink`]; joining it gives the writer back.
+#[derive(Debug)]
+pub(crate) struct SinkThread<W> {
+    handle: JoinHandle<W>,
+    failure: Arc<Mutex<Option<SinkError>>>,
+}
+
+/// A writer back from its thread, with the failure no one was told of yet (one that
+/// happened on the last batches, after the service's final flush).
+#[derive(Debug)]
+pub(crate) struct Finished<W> {
+    pub(crate) writer: W,
+    pub(crate) unreported: Option<SinkError>,
+}
+
+impl<W> SinkThread<W> {
+    /// Waits for the thread to write everything it was given. `None` if it panicked.
+    pub(crate) fn join(self) -> Option<Finished<W>> {
+        let writer = self.handle.join().ok()?;
+        let unreported = self
+            .failure
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take();
+        Some(Finished { writer, unreported })
+    }
+}
+
+/// Starts a sink thread for `writer`. With `after`, it writes nothing that the watermark's
+/// writer has not written first. The returned watermark tells how far this one has written.
+pub(crate) fn start_sink_thread<W: BatchWriter>(
+    name: &'static str,
+    writer: W,
+    after: Option<Watermark>,
+) -> std::io::Result<(ThreadSink, SinkThread<W>, Watermark)> {
+    let (batches, receiver) = mpsc::channel(CHANNEL_BATCHES);
+    let failure = Arc::new(Mutex::new(None));
+    let written = Watermark::default();
+    let worker = Worker {
+        writer,
+        after,
+        written: written.clone(),
+        failure: Arc::clone(&failure),
+        formatted: 0,
+    };
+    let handle = std::thread::Builder::new()
+        .name(format!("prometeu-{name}"))
+        .spawn(move || worker.run(receiver))?;
+    let sink = ThreadSink {
+        name,
+        batches,
+        failure: Arc::clone(&failure),
+    };
+    Ok((sink, SinkThread { handle, failure }, written))
+}
+
+impl ThreadSink {
+    fn take_failure(&self) -> Option<SinkError> {
+        self.failure
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take()
+    }
+}
+
+#[async_trait]
+impl LogSink for ThreadSink {
+    async fn write(&mut self, batch: Arc<Batch>) -> Result<(), SinkError> {
+        if let Some(failure) = self.take_failure() {
+            return Err(failure);
+        }
+        // Waiting here is the back-pressure: the service stops reading the children's pipes.
+        if self.batches.send(batch).await.is_err() {
+            return Err(self.take_failure().unwrap_or_else(|| SinkError::Failed {
+                sink: self.name.to_owned(),
+                message: "its writer thread has stopped".to_owned(),
+            }));
+        }
+        Ok(())
+    }
+
+    async fn flush(&mut self) -> Result<(), SinkError> {
+        // The thread writes by itself whenever it runs out of batches; a failure it met is
+        // reported here at the latest.
+        match self.take_failure() {
+            Some(failure) => Err(failure),
+            None => Ok(()),
+        }
+    }
+}
+
+struct Worker<W> {
+    writer: W,
+    after: Option<Watermark>,
+    written: Watermark,
+    failure: Arc<Mutex<Option<SinkError>>>,
+    /// The `seq` of the last event formatted.
+    formatted: Seq,
+}
+
+impl<W: BatchWriter> Worker<W> {
+    fn run(mut self, mut batches: mpsc::Receiver<Arc<Batch>>) -> W {
+        let result = self.write_all(&mut batches);
+        if let Err(error) = result {
+            *self.failure.lock().unwrap_or_else(PoisonError::into_inner) = Some(error);
+        }
+        self.written.end();
+        self.writer
+    }
+
+    fn write_all(&mut self, batches: &mut mpsc::Receiver<Arc<Batch>>) -> Result<(), SinkError> {
+        loop {
+            let batch = match batches.try_recv() {
+                Ok(batch) => batch,
+                Err(mpsc::error::TryRecvError::Disconnected) => break,
+                Err(mpsc::error::TryRecvError::Empty) => {
+                    self.write_out()?;
+                    match batches.blocking_recv() {
+                        Some(batch) => batch,
+                        None => break,
+                    }
+                }
+            };
+            self.writer.format(&batch);
+            self.formatted = batch.last_seq();
+            if self.writer.pending() >= WRITE_THRESHOLD {
+                self.write_out()?;
+            }
+        }
+        self.write_out()
+    }
+
+    fn write_out(&mut self) -> Result<(), SinkError> {
+        if let Some(after) = &self.after {
+            after.wait_for(self.formatted);
+        }
+        if self.writer.pending() > 0 {
+            self.writer.write_out()?;
+        }
+        self.written.advance(self.formatted);
+        Ok(())
+    }
+}

@@ -1,0 +1,119 @@
+//! Stdout: the human or JSON format, filtered by `--source` and `--min-severity`.
+
+use std::io::{self, Write};
+
+use session_domain::{Batch, JsonWriter};
+use session_ports::SinkError;
+
+use super::filter::Filter;
+use super::human::HumanFormat;
+use super::sink_thread::BatchWriter;
+
+/// How stdout names itself in errors and stop reasons.
+pub(crate) const STDOUT_SINK: &str = "stdout";
+
+/// How stdout is written.
+#[derive(Debug)]
+pub(crate) enum StdoutFormat {
+    Human(HumanFormat),
+    Json(JsonWriter),
+}
+
+/// Writes the events that pass the filter to stdout.
+#[derive(Debug)]
+pub(crate) struct StdoutWriter {
+    pub(crate) format: StdoutFormat,
+    filter: Filter,
+    buffer: Vec<u8>,
+    /// The reader went away (`| head`): nothing more is written, the summary included.
+    pub(crate) closed: bool,
+}
+
+impl StdoutWriter {
+    pub(crate) fn new(format: StdoutFormat, filter: Filter) -> Self {
+        Self {
+            format,
+            filter,
+            buffer: Vec::new(),
+            closed: false,
+        }
+    }
+}
+
+impl BatchWriter for StdoutWriter {
+    fn format(&mut self, batch: &Batch) {
+        for event in batch.iter() {
+            if let StdoutFormat::Human(human) = &mut self.format {
+                human.observe(&event);
+            }
+            if !self.filter.passes(&event) {
+                continue;
+            }
+            match &mut self.format {
+                StdoutFormat::Human(human) => human.write_event(&event, &mut self.buffer),
+                StdoutFormat::Json(json) => json.write_line(&event, &mut self.buffer),
+            }
+        }
+    }
+
+    fn pending(&self) -> usize {
+        self.buffer.len()
+    }
+
+    fn write_out(&mut self) -> Result<(), SinkError> {
+        let mut lock = io::stdout().lock();
+        let written =
+            write_all_waiting(&mut lock, &self.buffer).and_then(|()| flush_waiting(&mut lock));
+        drop(lock);
+        self.buffer.clear();
+        written.map_err(|error| {
+            if error.kind() == io::ErrorKind::BrokenPipe {
+                self.closed = true;
+                SinkError::Closed {
+                    sink: STDOUT_SINK.to_owned(),
+                }
+            } else {
+                SinkError::Failed {
+                    sink: STDOUT_SINK.to_owned(),
+                    message: error.to_string(),
+                }
+            }
+        })
+    }
+}
+
+/// `write_all` that also works when whoever started us left stdout non-blocking (some CI
+/// runners do): `EAGAIN` waits for the descriptor to be writable instead of failing the run.
+fn write_all_waiting(out: &mut impl Write, mut bytes: &[u8]) -> io::Result<()> {
+    while !bytes.is_empty() {
+        match out.write(bytes) {
+            Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
+            Ok(written) => bytes = &bytes[written..],
+            Err(error) if error.kind() == io::ErrorKind::Interrupted => {}
+            Err(error) if error.kind() == io::ErrorKind::WouldBlock => wait_writable(),
+            Err(error) => return Err(error),
+        }
+    }
+    Ok(())
+}
+
+fn flush_waiting(out: &mut impl Write) -> io::Result<()> {
+    loop {
+        match out.flush() {
+            Err(error) if error.kind() == io::ErrorKind::WouldBlock => wait_writable(),
+            Err(error) if error.kind() == io::ErrorKind::Interrupted => {}
+            other => return other,
+        }
+    }
+}
+
+fn wait_writable() {
+    let mut stdout = libc::pollfd {
+        fd: libc::STDOUT_FILENO,
+        events: libc::POLLOUT,
+        revents: 0,
+    };
+    // SAFETY: poll reads and writes the one pollfd we own for the duration of the call; an
+    // error or a hang-up shows up in the next write.
+    unsafe { libc::poll(&mut stdout, 1, -1) };
+}
