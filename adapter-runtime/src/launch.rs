@@ -3,14 +3,14 @@
 use std::ffi::OsString;
 use std::sync::Arc;
 
-use adapter_shipper::process::{self, ProcessSpec, Supervised, deadline_after};
+use adapter_process::{self as process, ProcessSpec, StopControl, Supervised, deadline_after};
 use session_domain::{LineBatch, RuntimeEnd, RuntimeInfo, Severity, Source};
 use session_ports::{Clock, OutputSender};
 use tokio::sync::watch;
 use tokio::time::Instant;
 
 use crate::devtools::{self, Connected, HandshakeParams, PumpTarget};
-use crate::handle::{ReadyState, Stopper};
+use crate::handle::ReadyState;
 use crate::{HandshakeError, LaunchError, RuntimeMode, RuntimeSettings, check_runtime_path, story};
 
 /// Everything one launch needs; consumed by [`Launch::run`].
@@ -18,7 +18,8 @@ pub(crate) struct Launch {
     pub(crate) settings: Arc<RuntimeSettings>,
     pub(crate) clock: Arc<dyn Clock>,
     pub(crate) output: OutputSender,
-    pub(crate) stopper: Stopper,
+    /// Stop requests: the handle's, and the launch's own after a failed handshake.
+    pub(crate) stop: StopControl,
     pub(crate) ready: watch::Sender<ReadyState>,
     pub(crate) end: watch::Sender<Option<RuntimeEnd>>,
 }
@@ -51,7 +52,7 @@ impl Launch {
     /// every process is reaped and the failure is told.
     async fn start(&self) -> Result<(Running, RuntimeInfo), RuntimeEnd> {
         let settings = &*self.settings;
-        if self.stopper.asked() {
+        if self.stop.is_asked() {
             return Err(RuntimeEnd::Stopped);
         }
         let program = match check_runtime_path(&settings.program, &settings.project_root) {
@@ -66,7 +67,7 @@ impl Launch {
             };
             return Err(self.fail(error).await);
         }
-        if self.stopper.asked() {
+        if self.stop.is_asked() {
             return Err(RuntimeEnd::Stopped);
         }
         let spec = ProcessSpec {
@@ -88,7 +89,7 @@ impl Launch {
             settings.timing,
             Arc::clone(&self.clock),
             self.output.clone(),
-            self.stopper.control(),
+            &self.stop,
         ) {
             Ok(supervised) => supervised,
             Err(error) => return Err(self.fail(error.into()).await),
@@ -136,13 +137,13 @@ impl Launch {
         self.say(Severity::Info, &message).await;
         let outcome = tokio::select! {
             outcome = devtools::handshake(params, supervised.exit_watch()) => Some(outcome),
-            () = self.stopper.wait_asked() => None,
+            () = self.stop.wait_asked() => None,
         };
         let connected = match outcome {
             // A stop asked meanwhile decides, whatever the socket did: the supervisor is
             // already ending the group.
             None => return Err(self.stopped_in_handshake(&supervised).await),
-            Some(_) if self.stopper.asked() => {
+            Some(_) if self.stop.is_asked() => {
                 return Err(self.stopped_in_handshake(&supervised).await);
             }
             Some(Ok(connected)) => connected,
@@ -151,8 +152,10 @@ impl Launch {
                 // End what is left of the group (SIGTERM, stop grace, SIGKILL) before the
                 // failure is reported; the failure keeps its own cause. The group is signalled
                 // before anything is told, so that a blocked output cannot delay it.
+                // Asking the control is what ends the group; the launch still ends as this
+                // failure, since nothing after this point reads whether a stop was asked.
                 if !matches!(error, HandshakeError::Exited(_)) {
-                    self.stopper.control().terminate();
+                    self.stop.terminate();
                     let message = format!(
                         "runtime: DevTools handshake failed ({}); ending the runtime's process group",
                         error.failure().cause()
@@ -223,7 +226,7 @@ impl Launch {
                 tracing::error!(%error, "the DevTools pump failed");
             }
         }
-        let end = if self.stopper.asked() {
+        let end = if self.stop.is_asked() {
             RuntimeEnd::Stopped
         } else {
             RuntimeEnd::Exited(report.termination)

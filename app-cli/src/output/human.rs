@@ -129,10 +129,7 @@ impl HumanFormat {
         }
         if let (Some(first), Some(last)) = (self.first_at, self.last_at) {
             let total = std::time::Duration::from_nanos(last.nanos_since(first));
-            parts.push(format!(
-                "total {}",
-                adapter_shipper::process::human_duration(total)
-            ));
+            parts.push(format!("total {}", session_domain::human_duration(total)));
         }
         let text = format!("══ {}", parts.join(" · "));
         // A space and at least two fill characters, or none when the text is too wide.
