@@ -16,8 +16,10 @@ compile_error!(
     "prometeu-session supervises process groups with Unix signals; Windows needs a port to job objects"
 );
 
+mod actions;
 mod adopted;
 mod deadline;
+mod escalation;
 mod group;
 mod guard;
 mod leftovers;
@@ -26,7 +28,6 @@ mod program;
 mod reader;
 mod registry;
 mod report;
-mod signals;
 mod spawn;
 mod spec;
 mod stop_control;

@@ -7,10 +7,10 @@ use std::time::Duration;
 use session_domain::Severity;
 use tokio::time::{Instant, sleep_until, timeout};
 
+use super::StopLevel;
 use super::adopted::is_subreaper;
 use super::group::group_alive;
 use super::supervisor::Supervisor;
-use super::{StopLevel, deadline_after};
 
 impl Supervisor {
     /// Gives the pipes `pipe_grace` to reach end of file. `true` if they did.
@@ -21,7 +21,8 @@ impl Supervisor {
         &mut self,
         drained: &mut (impl Future<Output = ()> + Unpin),
     ) -> bool {
-        let deadline = deadline_after(Instant::now(), self.timing.pipe_grace);
+        // The escalation arms the pipe timer when the process exits.
+        let deadline = self.pipe_timer.unwrap_or_else(Instant::now);
         let mut stop_open = true;
         loop {
             let stopping = *self.stop.borrow_and_update() != StopLevel::Running;

@@ -11,6 +11,7 @@ use tokio::process::Command;
 use tokio::sync::{mpsc, watch};
 use tokio::time::Instant;
 
+use super::escalation::Escalation;
 use super::guard::GroupGuard;
 use super::reader::{Delivery, PipeTarget, read_to_end};
 use super::report::{ExitWatch, Supervised};
@@ -110,6 +111,9 @@ pub fn spawn(
         abandon,
         guard: Some(guard),
         started: Instant::now(),
+        escalation: Escalation::new(timing.stop_grace, timing.pipe_grace),
+        kill_timer: None,
+        pipe_timer: None,
     };
     tokio::spawn(async move {
         // A panic in `run` drops the supervisor, and its guard kills the group.

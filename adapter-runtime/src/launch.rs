@@ -151,9 +151,9 @@ impl Launch {
                 tracing::debug!(%error, cause = error.failure().cause(), "DevTools handshake failed");
                 // End what is left of the group (SIGTERM, stop grace, SIGKILL) before the
                 // failure is reported; the failure keeps its own cause. The group is signalled
-                // before anything is told, so that a blocked output cannot delay it.
-                // Asking the control is what ends the group; the launch still ends as this
-                // failure, since nothing after this point reads whether a stop was asked.
+                // before anything is told, so that a blocked output cannot delay it. The same
+                // control carries the user's stops, but nothing after this point asks whether
+                // one was asked, so this one does not turn the failure into a stop.
                 if !matches!(error, HandshakeError::Exited(_)) {
                     self.stop.terminate();
                     let message = format!(
