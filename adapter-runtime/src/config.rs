@@ -5,7 +5,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use adapter_shipper::process::ProcessTiming;
+use adapter_process::ProcessTiming;
 use serde::{Deserialize, Serialize};
 use session_ports::{DurationSetting, InvalidSetting};
 

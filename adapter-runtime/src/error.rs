@@ -2,7 +2,7 @@
 
 use std::net::SocketAddr;
 
-use adapter_shipper::process::SpawnError;
+use adapter_process::SpawnError;
 use session_domain::{Failure, PortFailure};
 
 use crate::{HandshakeError, RuntimePathError};

@@ -3,7 +3,7 @@
 use std::ffi::OsString;
 use std::sync::Arc;
 
-use adapter_shipper::process::{self, ProcessSpec, Supervised, deadline_after};
+use adapter_process::{self as process, ProcessSpec, StopControl, Supervised, deadline_after};
 use session_domain::{
     LineBatch, RuntimeEnd, RuntimeInfo, Severity, Source, StepEnd, StepName, StepOutcome,
     StepRecord, Termination,
@@ -13,7 +13,7 @@ use tokio::sync::watch;
 use tokio::time::Instant;
 
 use crate::devtools::{self, Connected, HandshakeParams, PumpTarget};
-use crate::handle::{ReadyState, Stopper};
+use crate::handle::ReadyState;
 use crate::{HandshakeError, LaunchError, RuntimeMode, RuntimeSettings, check_runtime_path, story};
 
 /// Everything one launch needs; consumed by [`Launch::run`].
@@ -21,7 +21,8 @@ pub(crate) struct Launch {
     pub(crate) settings: Arc<RuntimeSettings>,
     pub(crate) clock: Arc<dyn Clock>,
     pub(crate) output: OutputSender,
-    pub(crate) stopper: Stopper,
+    /// Stop requests: the handle's, and the launch's own after a failed handshake.
+    pub(crate) stop: StopControl,
     pub(crate) ready: watch::Sender<ReadyState>,
     pub(crate) end: watch::Sender<Option<RuntimeEnd>>,
 }
@@ -54,7 +55,7 @@ impl Launch {
     /// every process is reaped and the failure is told.
     async fn start(&self) -> Result<(Running, RuntimeInfo), RuntimeEnd> {
         let settings = &*self.settings;
-        if self.stopper.asked() {
+        if self.stop.is_asked() {
             return Err(RuntimeEnd::Stopped);
         }
         let program = match check_runtime_path(&settings.program, &settings.project_root) {
@@ -73,7 +74,7 @@ impl Launch {
             };
             return Err(self.not_started(command, error).await);
         }
-        if self.stopper.asked() {
+        if self.stop.is_asked() {
             return Err(RuntimeEnd::Stopped);
         }
         let spec = ProcessSpec {
@@ -95,7 +96,7 @@ impl Launch {
             settings.timing,
             Arc::clone(&self.clock),
             self.output.clone(),
-            self.stopper.control(),
+            &self.stop,
         ) {
             Ok(supervised) => supervised,
             Err(error) => return Err(self.not_started(command, error.into()).await),
@@ -145,13 +146,13 @@ impl Launch {
         self.say(Severity::Info, &message).await;
         let outcome = tokio::select! {
             outcome = devtools::handshake(params, supervised.exit_watch()) => Some(outcome),
-            () = self.stopper.wait_asked() => None,
+            () = self.stop.wait_asked() => None,
         };
         let connected = match outcome {
             // A stop asked meanwhile decides, whatever the socket did: the supervisor is
             // already ending the group.
             None => return Err(self.stopped_in_handshake(&supervised).await),
-            Some(_) if self.stopper.asked() => {
+            Some(_) if self.stop.is_asked() => {
                 return Err(self.stopped_in_handshake(&supervised).await);
             }
             Some(Ok(connected)) => connected,
@@ -159,9 +160,11 @@ impl Launch {
                 tracing::debug!(%error, cause = error.failure().cause(), "DevTools handshake failed");
                 // End what is left of the group (SIGTERM, stop grace, SIGKILL) before the
                 // failure is reported; the failure keeps its own cause. The group is signalled
-                // before anything is told, so that a blocked output cannot delay it.
+                // before anything is told, so that a blocked output cannot delay it. The same
+                // control carries the user's stops, but nothing after this point asks whether
+                // one was asked, so this one does not turn the failure into a stop.
                 if !matches!(error, HandshakeError::Exited(_)) {
-                    self.stopper.control().terminate();
+                    self.stop.terminate();
                     let message = format!(
                         "runtime: DevTools handshake failed ({}); ending the runtime's process group",
                         error.failure().cause()
@@ -245,7 +248,7 @@ impl Launch {
                 tracing::error!(%error, "the DevTools pump failed");
             }
         }
-        let end = if self.stopper.asked() {
+        let end = if self.stop.is_asked() {
             RuntimeEnd::Stopped
         } else {
             RuntimeEnd::Exited(report.termination)

@@ -1,8 +1,8 @@
 //! `RuntimeSource` over a real PROMETEU runtime process, and the DevTools TCP client.
 //!
 //! [`Runtime`] launches `"<path>" run build` or `"<path>" debug build` in the project root,
-//! in its own process group, through the process supervision that `adapter-shipper` hosts
-//! (both adapters share one set of rules for groups, pipes, stops and leftovers). In debug mode
+//! in its own process group, under `adapter-process`'s supervision (both adapters share one set
+//! of rules for groups, pipes, stops and leftovers). In debug mode
 //! it also connects to the runtime's DevTools socket, completes the handshake, and turns every
 //! later message into a `devtools` log entry (see `devtools-protocol.md`).
 //!
@@ -20,7 +20,6 @@ mod path;
 mod runtime;
 mod story;
 
-pub use adapter_shipper::process::ProcessTiming;
 pub use config::{
     DEFAULT_DEBUG_ADDRESS, DEFAULT_HANDSHAKE_TIMEOUT, RuntimeConfig, RuntimeConfigError,
     RuntimeMode, RuntimeSettings,

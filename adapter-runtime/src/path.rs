@@ -3,7 +3,7 @@
 use std::io;
 use std::path::{Path, PathBuf};
 
-use adapter_shipper::process::{is_bare_name, is_executable_file, resolve_program};
+use adapter_process::{is_bare_name, is_executable_file, resolve_program};
 
 /// What is wrong with the configured runtime program. Each message names the path and says
 /// what to do.

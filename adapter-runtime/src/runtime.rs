@@ -2,6 +2,7 @@
 
 use std::sync::Arc;
 
+use adapter_process::StopControl;
 use async_trait::async_trait;
 use session_domain::RunNumber;
 use session_ports::{Clock, OutputSender, RunningRuntime, RuntimeSource};
@@ -9,7 +10,7 @@ use tokio::sync::watch;
 use tracing::Instrument;
 
 use crate::RuntimeSettings;
-use crate::handle::{RuntimeHandle, Stopper};
+use crate::handle::RuntimeHandle;
 use crate::launch::Launch;
 
 /// Launches the PROMETEU runtime as its settings say. Cheap to clone.
@@ -41,21 +42,21 @@ impl Runtime {
 #[async_trait]
 impl RuntimeSource for Runtime {
     async fn launch(&self, run: RunNumber, output: OutputSender) -> Box<dyn RunningRuntime> {
-        let stopper = Stopper::new();
+        let stop = StopControl::new();
         let (ready_tx, ready_rx) = watch::channel(None);
         let (end_tx, end_rx) = watch::channel(None);
         let launch = Launch {
             settings: Arc::clone(&self.settings),
             clock: Arc::clone(&self.clock),
             output,
-            stopper: stopper.clone(),
+            stop: stop.clone(),
             ready: ready_tx,
             end: end_tx,
         };
         let span = tracing::info_span!("runtime", run, mode = self.settings.mode.as_str());
         tokio::spawn(launch.run().instrument(span));
         Box::new(RuntimeHandle {
-            stopper,
+            stop,
             ready: ready_rx,
             end: end_rx,
         })

@@ -4,7 +4,7 @@
 use std::path::Path;
 use std::time::Duration;
 
-use session_domain::{CartridgeInfo, RuntimeEnd, Termination};
+use session_domain::{CartridgeInfo, RuntimeEnd, Termination, human_duration};
 
 use crate::RuntimeMode;
 use crate::devtools::Handshake;
@@ -68,9 +68,6 @@ pub(crate) fn ended(end: &RuntimeEnd, termination: Termination, duration: Durati
         RuntimeEnd::LaunchFailed(failure) => launch_failed(&failure.reason),
     }
 }
-
-/// Durations read the same in every session line: the process module's form.
-pub(crate) use adapter_shipper::process::human_duration;
 
 #[cfg(test)]
 mod tests {

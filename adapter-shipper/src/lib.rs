@@ -2,8 +2,7 @@
 //!
 //! Frontends deserialise [`ShipperConfig`] (`[shipper]`) and [`CartridgeConfig`]
 //! (`[cartridge]`), validate them, assemble [`ShipperSettings`] and hand a [`Shipper`] to the
-//! session. It also hosts [`process`], the process-group supervision that `adapter-runtime`
-//! reuses.
+//! session. Its steps run under `adapter-process`'s supervision.
 #![warn(missing_docs)]
 
 mod cartridge;
@@ -11,7 +10,6 @@ mod command;
 mod config;
 mod manifest;
 mod preparation;
-pub mod process;
 mod settings;
 mod shipper;
 

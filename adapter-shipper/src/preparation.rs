@@ -4,16 +4,17 @@ use std::ffi::OsString;
 use std::path::Path;
 use std::sync::Arc;
 
+use adapter_process::{self as process, ProcessSpec, StopControl};
 use session_domain::{
     AbnormalExit, Failure, LineBatch, LineMeta, PortFailure, PreparationEnd, RunNumber, Severity,
     Source, Step, StepEnd, StepFailure, StepName, StepOutcome, StepRecord, Termination,
+    human_duration,
 };
 use session_ports::{Clock, OutputSender};
 
 use crate::ShipperSettings;
 use crate::command::display_command;
 use crate::manifest::{self, MANIFEST_PATH};
-use crate::process::{self, ProcessSpec, StopControl, StopLevel, human_duration};
 
 /// How far a preparation got; what a panic report falls back on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -78,7 +79,7 @@ impl Preparation {
     }
 
     fn stop_asked(&self) -> bool {
-        self.stop.level() != StopLevel::Running
+        self.stop.is_asked()
     }
 
     async fn run_step(&self, step: Step) -> StepResult {

@@ -2,9 +2,9 @@
 
 use std::path::PathBuf;
 
+use adapter_process::ProcessTiming;
 use session_ports::InvalidSetting;
 
-use crate::process::ProcessTiming;
 use crate::{CartridgeConfig, ShipperConfig};
 
 /// The shipper's settings: where the project is, what each step runs, the cartridge metadata

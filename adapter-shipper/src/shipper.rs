@@ -2,6 +2,7 @@
 
 use std::sync::{Arc, Mutex};
 
+use adapter_process::StopControl;
 use async_trait::async_trait;
 use session_domain::{Failure, PortFailure, PreparationEnd, RunNumber, Step, StepFailure};
 use session_ports::{Clock, OutputSender, RunningPreparation, ShipperSource};
@@ -9,7 +10,6 @@ use tokio::sync::watch;
 
 use crate::ShipperSettings;
 use crate::preparation::{Preparation, Stage};
-use crate::process::{StopControl, StopLevel};
 
 /// Prepares the project with real processes: `build`, `pack-validation`, `pack`, each in its
 /// own process group in the project root, then `build/manifest.json`.
@@ -73,7 +73,7 @@ impl ShipperSource for Shipper {
 
 /// What `wait` reports when the preparation task itself failed.
 fn panic_report(stage: &Mutex<Stage>, stop: &StopControl, error: &str) -> PreparationEnd {
-    if stop.level() != StopLevel::Running {
+    if stop.is_asked() {
         return PreparationEnd::Stopped;
     }
     let stage = stage

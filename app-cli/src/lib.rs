@@ -53,7 +53,7 @@ fn execute(cli: Cli) -> Result<i32, Fatal> {
 fn run_plan(plan: plan::RunPlan) -> Result<i32, Fatal> {
     // Descendants that leave their group are re-parented to us, not to init, so that a run
     // can find and reap them (Linux). Done before anything is spawned.
-    if let Err(error) = adapter_shipper::process::become_subreaper() {
+    if let Err(error) = adapter_process::become_subreaper() {
         tracing::warn!(%error, "cannot become a child subreaper; escaped descendants may outlive a run");
     }
     // One thread drives the session: the runtime's PR_SET_PDEATHSIG follows the thread that
@@ -121,7 +121,7 @@ fn subcommand_in_args() -> Option<String> {
 fn install_panic_hook() {
     let default = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
-        adapter_shipper::process::kill_all_groups();
+        adapter_process::kill_all_groups();
         default(info);
         std::process::exit(ExitCode::Bug.code());
     }));

@@ -4,8 +4,8 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use adapter_process::ProcessTiming;
 use adapter_runtime::{Runtime, RuntimeSettings};
-use adapter_shipper::process::ProcessTiming;
 use adapter_shipper::{Shipper, ShipperSettings};
 use session_domain::{JsonWriter, LogLimits, SessionState};
 use session_ports::{

@@ -6,6 +6,7 @@
 #![warn(missing_docs)]
 
 mod batch;
+mod duration_text;
 mod event;
 mod failure;
 mod framer;
@@ -23,6 +24,7 @@ mod termination;
 mod time;
 
 pub use batch::{Batch, EVENT_OVERHEAD_BYTES, EventRef, LineBatch, LineMeta, StateChange};
+pub use duration_text::human_duration;
 pub use event::{Event, EventView, LogEvent, LogView, StateEvent, StateView, StepEvent, StepView};
 pub use failure::{Failure, HandshakeFailure, StepFailure};
 pub use framer::{FramedLine, LineFramer};

@@ -11,8 +11,8 @@ use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use adapter_process::ProcessTiming;
 use adapter_runtime::{Runtime, RuntimeMode, RuntimeSettings};
-use adapter_shipper::process::ProcessTiming;
 use adapter_shipper::{Shipper, ShipperConfig, ShipperSettings};
 use session_domain::{Event, LogLimits, RunGoal, SessionState};
 use session_ports::{

@@ -8,7 +8,8 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
-use adapter_runtime::{ProcessTiming, Runtime, RuntimeMode, RuntimeSettings};
+use adapter_process::ProcessTiming;
+use adapter_runtime::{Runtime, RuntimeMode, RuntimeSettings};
 use session_domain::StepRecord;
 use session_domain::{RuntimeEnd, RuntimeInfo, Severity, Source, Stream};
 use session_ports::{PortOutput, RunningRuntime, RuntimeSource, SystemClock, output_channel};

@@ -52,7 +52,7 @@ pub(crate) async fn connect_with_backoff(
             Ok(Err(error)) => tracing::trace!(%address, %error, "DevTools not accepting yet"),
             Err(_) => return None,
         }
-        let next = adapter_shipper::process::deadline_after(Instant::now(), pause);
+        let next = adapter_process::deadline_after(Instant::now(), pause);
         if next >= deadline {
             sleep_until(deadline).await;
             return None;

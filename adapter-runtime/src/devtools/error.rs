@@ -3,7 +3,7 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use session_domain::{HandshakeFailure, Termination};
+use session_domain::{HandshakeFailure, Termination, human_duration};
 
 /// The DevTools handshake failed. Each variant maps to one `cause` of the `failure` object.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -47,7 +47,7 @@ pub enum HandshakeError {
 }
 
 fn timeout_message(address: SocketAddr, timeout: Duration, connected: bool) -> String {
-    let within = crate::story::human_duration(timeout);
+    let within = human_duration(timeout);
     if connected {
         format!(
             "the runtime accepted a DevTools connection at {address} but completed no handshake within {within}"

@@ -4,7 +4,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use adapter_shipper::process::ExitWatch;
+use adapter_process::ExitWatch;
 use session_domain::{LineBatch, Severity};
 use session_ports::{Clock, OutputSender};
 use tokio::sync::watch;

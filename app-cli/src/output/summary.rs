@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use session_domain::{
-    EventView, SessionState, StepEnd, StepName, StepOutcome, StepPhase, Timestamp,
+    EventView, SessionState, StepEnd, StepName, StepOutcome, StepPhase, Timestamp, human_duration,
 };
 
 /// What the summary needs from the stream, gathered event by event.
@@ -68,10 +68,6 @@ fn describe(step: StepName, end: &StepEnd) -> String {
         Some(how) => format!("{step} {duration} ({how})"),
         None => format!("{step} {duration}"),
     }
-}
-
-fn human_duration(duration: Duration) -> String {
-    adapter_shipper::process::human_duration(duration)
 }
 
 #[cfg(test)]

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use adapter_shipper::process::ProcessTiming;
+use adapter_process::ProcessTiming;
 use adapter_shipper::{CartridgeConfig, Shipper, ShipperConfig, ShipperSettings};
 use session_domain::StepRecord;
 use session_domain::{PortFailure, PreparationEnd, Severity, Source, Step, Stream, Timestamp};

@@ -20,8 +20,8 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use adapter_runtime::{ProcessTiming, Runtime, RuntimeMode, RuntimeSettings};
-use adapter_shipper::process::become_subreaper;
+use adapter_process::{ProcessTiming, become_subreaper};
+use adapter_runtime::{Runtime, RuntimeMode, RuntimeSettings};
 use session_ports::{PortOutput, RuntimeSource, SystemClock, output_channel};
 
 fn main() {

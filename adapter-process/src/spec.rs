@@ -1,24 +1,4 @@
-//! Supervised child processes: the mechanism both adapters share.
-//!
-//! Every child runs in its own process group with stdin on the null device; its stdout and
-//! stderr are read concurrently, as bytes, through the domain's line framer; a stop signals
-//! the whole group (SIGTERM, `stop_grace`, SIGKILL); after the child exits, its pipes are read
-//! to end of file and whatever it left in its group is ended; every process is reaped before
-//! the report is returned. The approach follows cargo-nextest's and watchexec's.
-//!
-//! `adapter-runtime` reuses this module rather than keeping a second copy of the rules.
-
-#[cfg(not(unix))]
-compile_error!(
-    "prometeu-session supervises process groups with Unix signals; Windows needs a port to job objects"
-);
-
-mod adopted;
-mod group;
-mod program;
-mod reader;
-mod registry;
-mod supervise;
+//! What to run, and the timing and framing rules it runs under.
 
 use std::ffi::OsString;
 use std::num::NonZeroUsize;
@@ -26,14 +6,6 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use session_domain::Source;
-
-pub use adopted::{become_subreaper, is_subreaper, reap_adopted};
-pub use program::{is_bare_name, is_executable_file, resolve_program};
-pub use registry::kill_all_groups;
-pub use supervise::{
-    ExitWatch, ProcessReport, SpawnError, StopControl, StopLevel, Supervised, deadline_after,
-    human_duration, spawn,
-};
 
 /// What to run.
 #[derive(Debug, Clone)]
