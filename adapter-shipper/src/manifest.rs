@@ -1,5 +1,5 @@
 //! `build/manifest.json`: written from the `[cartridge]` table, or checked for without one
-//! (BRIEF section 6).
+//! (docs/manifest.md).
 
 use std::fs;
 use std::io::{self, Write};

@@ -1,4 +1,4 @@
-//! Exit codes (BRIEF section 6) and the one-line error that ends the tool.
+//! Exit codes (docs/manifest.md) and the one-line error that ends the tool.
 
 use session_domain::SessionState;
 

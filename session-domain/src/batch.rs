@@ -14,7 +14,7 @@ use crate::{
     StateView, StepRecord, StepView, Stream, Timestamp, severity_of,
 };
 
-/// What a consumer is charged for holding one event, on top of its text (BRIEF section 4).
+/// What a consumer is charged for holding one event, on top of its text (docs/events.md).
 pub const EVENT_OVERHEAD_BYTES: usize = 64;
 
 /// Lines that one read produced, not yet numbered.
@@ -91,7 +91,7 @@ impl LineBatch {
     }
 
     /// Appends a line framed from `stream` of `source`, decoding it (invalid UTF-8 becomes
-    /// U+FFFD) and classifying its severity by the rule of BRIEF section 4.
+    /// U+FFFD) and classifying its severity by the rule of docs/events.md.
     pub fn push_framed(
         &mut self,
         at: Timestamp,

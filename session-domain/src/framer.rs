@@ -1,4 +1,4 @@
-//! The line framer: byte chunks in, lines out (BRIEF section 4, "Lines").
+//! The line framer: byte chunks in, lines out (docs/events.md, "Lines").
 //!
 //! The framer works on bytes and never decodes: invalid UTF-8 passes through and the caller
 //! replaces it with U+FFFD at the edge. Memory does not grow with line length: at most

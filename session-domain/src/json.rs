@@ -1,4 +1,4 @@
-//! The canonical JSON lines of BRIEF section 4, written fast, for every output: stdout, the log
+//! The canonical JSON lines of docs/events.md, written fast, for every output: stdout, the log
 //! file, and the server's streams.
 //!
 //! No intermediate `String`, no `fmt` for digits, the date and time of day formatted once per

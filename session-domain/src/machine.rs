@@ -1,4 +1,4 @@
-//! The transition table of BRIEF section 3 as one pure function.
+//! The transition table of docs/states.md as one pure function.
 
 use crate::{RunGoal, SessionState};
 
@@ -166,7 +166,7 @@ mod tests {
             const TABLE: &[(SessionState, InputKind, Expected)] =
                 &[$((S::$state, I::$input, $expected)),*];
 
-            /// Every (state, input) pair with goal `play`, against BRIEF section 3.
+            /// Every (state, input) pair with goal `play`, against docs/states.md.
             #[rstest]
             $(#[case(S::$state, I::$input, $expected)])*
             fn every_pair_with_goal_play(

@@ -1,4 +1,4 @@
-//! The severity rule (BRIEF section 4, "Severity").
+//! The severity rule (docs/events.md, "Severity").
 
 use crate::{Severity, Source, Stream};
 

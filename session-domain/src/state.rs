@@ -10,7 +10,7 @@ pub type RunNumber = u64;
 /// An event's position in the session's one ordered stream; the first event is 1.
 pub type Seq = u64;
 
-/// The state of the execution session (BRIEF section 3).
+/// The state of the execution session (docs/states.md).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum SessionState {

@@ -1,4 +1,4 @@
-//! The typed facts of each step's and the runtime's life: the `step` events of BRIEF section 4.
+//! The typed facts of each step's and the runtime's life: the `step` events of docs/events.md.
 //!
 //! Frontends build their summaries, timelines and exit reports from these, never from the
 //! words of a `session` line.

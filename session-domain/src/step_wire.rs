@@ -1,5 +1,5 @@
 //! serde's form of a `step` event: the phase's facts flattened beside the common fields, in
-//! the canonical order, and parsed back with every rule of BRIEF section 4 checked.
+//! the canonical order, and parsed back with every rule of docs/events.md checked.
 
 use serde::ser::SerializeStruct;
 use serde::{Deserialize, Serializer};

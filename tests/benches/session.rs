@@ -1,4 +1,4 @@
-//! The figures of BRIEF section 7, each against a baseline measured in the same run.
+//! The targets listed in BENCHMARKS.md, each against a baseline measured in the same run.
 //!
 //! `cargo bench -p tests --bench session` (add `-- --quick` for fewer, shorter runs). It prints
 //! one line per figure; BENCHMARKS.md records what it printed on our machines. Nothing here
