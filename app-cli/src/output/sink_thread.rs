@@ -217,3 +217,177 @@ impl<W: BatchWriter> Worker<W> {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use session_domain::{EventLog, LineBatch, LogLimits, Severity, Timestamp};
+
+    use super::*;
+
+    /// Records `(who, last seq written)` into a journal shared by both writers.
+    struct Recording {
+        who: &'static str,
+        journal: Arc<Mutex<Vec<(&'static str, Seq)>>>,
+        formatted: Option<Seq>,
+        slow: bool,
+        fail_at: Option<Seq>,
+    }
+
+    impl BatchWriter for Recording {
+        fn format(&mut self, batch: &Batch) {
+            self.formatted = Some(batch.last_seq());
+        }
+
+        fn pending(&self) -> usize {
+            usize::from(self.formatted.is_some())
+        }
+
+        fn write_out(&mut self) -> Result<(), SinkError> {
+            let Some(seq) = self.formatted.take() else {
+                return Ok(());
+            };
+            if self.slow {
+                // Slower than the other writer, so that an ordering bug would show.
+                std::thread::yield_now();
+                std::thread::sleep(std::time::Duration::from_micros(200));
+            }
+            if self.fail_at.is_some_and(|at| seq >= at) {
+                return Err(SinkError::Failed {
+                    sink: self.who.to_owned(),
+                    message: "disk full".to_owned(),
+                });
+            }
+            self.journal
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .push((self.who, seq));
+            Ok(())
+        }
+    }
+
+    fn batches(count: usize) -> Vec<Arc<Batch>> {
+        let mut log = EventLog::new(LogLimits::default());
+        (0..count)
+            .filter_map(|index| {
+                let line = format!("line {index}");
+                log.append_lines(
+                    1,
+                    LineBatch::session_line(Timestamp::EPOCH, Severity::Info, &line),
+                )
+            })
+            .collect()
+    }
+
+    fn recording(
+        who: &'static str,
+        journal: &Arc<Mutex<Vec<(&'static str, Seq)>>>,
+        slow: bool,
+        fail_at: Option<Seq>,
+    ) -> Recording {
+        Recording {
+            who,
+            journal: Arc::clone(journal),
+            formatted: None,
+            slow,
+            fail_at,
+        }
+    }
+
+    fn runtime() -> tokio::runtime::Runtime {
+        tokio::runtime::Builder::new_current_thread()
+            .build()
+            .expect("a runtime")
+    }
+
+    #[test]
+    fn the_second_sink_never_writes_what_the_first_has_not() {
+        let journal = Arc::new(Mutex::new(Vec::new()));
+        let (mut first, first_thread, written) =
+            start_sink_thread("first", recording("first", &journal, true, None), None)
+                .expect("a thread");
+        let (mut second, second_thread, _) = start_sink_thread(
+            "second",
+            recording("second", &journal, false, None),
+            Some(written),
+        )
+        .expect("a thread");
+        runtime().block_on(async {
+            for batch in batches(300) {
+                first.write(Arc::clone(&batch)).await.expect("written");
+                second.write(batch).await.expect("written");
+            }
+        });
+        drop((first, second));
+        assert!(
+            first_thread
+                .join()
+                .is_some_and(|done| done.unreported.is_none())
+        );
+        assert!(
+            second_thread
+                .join()
+                .is_some_and(|done| done.unreported.is_none())
+        );
+
+        let journal = journal
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone();
+        let mut first_written = 0;
+        for (who, seq) in &journal {
+            match *who {
+                "first" => first_written = *seq,
+                _ => assert!(
+                    *seq <= first_written,
+                    "second wrote {seq} before first had: {journal:?}"
+                ),
+            }
+        }
+        assert_eq!(journal.last().map(|(_, seq)| *seq), Some(300));
+    }
+
+    #[test]
+    fn a_failure_is_reported_by_the_next_write_or_flush_and_frees_the_next_sink() {
+        let journal = Arc::new(Mutex::new(Vec::new()));
+        let (mut first, first_thread, written) =
+            start_sink_thread("first", recording("first", &journal, false, Some(5)), None)
+                .expect("a thread");
+        let (mut second, second_thread, _) = start_sink_thread(
+            "second",
+            recording("second", &journal, false, None),
+            Some(written),
+        )
+        .expect("a thread");
+        let failed = runtime().block_on(async {
+            let mut failed = None;
+            for batch in batches(50) {
+                if failed.is_none() {
+                    if let Err(error) = first.write(Arc::clone(&batch)).await {
+                        failed = Some(error);
+                    }
+                }
+                second.write(batch).await.expect("the second sink goes on");
+            }
+            // The channel holds two batches: the thread met batch 5 and ended long before the
+            // last write, whose send then failed.
+            failed
+        });
+        assert_eq!(
+            failed.map(|error| error.to_string()),
+            Some("first cannot be written: disk full".to_owned())
+        );
+        drop((first, second));
+        assert!(first_thread.join().is_some());
+        let second = second_thread.join().expect("no panic");
+        assert!(second.unreported.is_none());
+        let journal = journal
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone();
+        assert_eq!(
+            journal.last(),
+            Some(&("second", 50)),
+            "the second sink wrote everything"
+        );
+    }
+}
