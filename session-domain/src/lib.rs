@@ -9,6 +9,7 @@ mod batch;
 mod duration_text;
 mod event;
 mod failure;
+mod filter;
 mod framer;
 mod json;
 mod log;
@@ -27,6 +28,7 @@ pub use batch::{Batch, EVENT_OVERHEAD_BYTES, EventRef, LineBatch, LineMeta, Stat
 pub use duration_text::human_duration;
 pub use event::{Event, EventView, LogEvent, LogView, StateEvent, StateView, StepEvent, StepView};
 pub use failure::{Failure, HandshakeFailure, StepFailure};
+pub use filter::{EventFilter, EventKind};
 pub use framer::{FramedLine, LineFramer};
 pub use json::{JsonWriter, write_missed_line};
 pub use log::{EventLog, LogLimits, ReadAfter};

@@ -90,6 +90,13 @@ impl Source {
     pub fn from_name(name: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|source| source.as_str() == name)
     }
+
+    /// Parses a name as people type it: any case.
+    pub fn from_name_lenient(name: &str) -> Option<Self> {
+        Self::ALL
+            .into_iter()
+            .find(|source| source.as_str().eq_ignore_ascii_case(name))
+    }
 }
 
 impl fmt::Display for Source {
@@ -140,6 +147,16 @@ impl Severity {
         Self::ALL
             .into_iter()
             .find(|severity| severity.as_str() == name)
+    }
+
+    /// Parses a level as people type it: any case, with `warning` for warn and `err` for error,
+    /// as the classifier reads them.
+    pub fn from_name_lenient(name: &str) -> Option<Self> {
+        match name.to_ascii_lowercase().as_str() {
+            "warning" => Some(Self::Warn),
+            "err" => Some(Self::Error),
+            lower => Self::from_name(lower),
+        }
     }
 }
 
