@@ -6,11 +6,11 @@ pub mod cli;
 pub mod config;
 pub mod exit;
 pub mod init;
-pub mod lock;
 pub mod no_runtime;
 pub mod output;
 pub mod plan;
 pub mod run;
+pub mod state_folder;
 
 use clap::Parser;
 

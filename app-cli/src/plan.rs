@@ -12,8 +12,8 @@ use session_domain::RunGoal;
 use crate::cli::{CommonArgs, Format, Mode, PlayArgs};
 use crate::config::{CONFIG_FILE_NAME, ConfigFile, load};
 use crate::exit::Fatal;
-use crate::lock::{ProjectLock, lock_project};
 use crate::output::{Filter, use_color};
+use crate::state_folder::{self, ProjectLock};
 
 /// Everything a `play` or `prepare` run needs.
 #[derive(Debug)]
@@ -93,7 +93,10 @@ fn plan(common: &CommonArgs, play: Option<&PlayArgs>) -> Result<RunPlan, Fatal> 
         runtime_program = Some(clean(&checked?));
     }
 
-    let lock = lock_project(&project_root).map_err(|error| Fatal::usage(error.to_string()))?;
+    let lock = state_folder::open(&project_root)
+        .map_err(|error| Fatal::usage(error.to_string()))?
+        .lock()
+        .map_err(|error| Fatal::usage(error.to_string()))?;
     let log_file = match &common.log_file {
         None => None,
         Some(path) => Some(File::create(cwd.join(path)).map_err(|error| {

@@ -2,5 +2,6 @@
 
 mod cli;
 mod cli_config;
+mod cli_state_folder;
 mod runtime;
 mod shipper;
