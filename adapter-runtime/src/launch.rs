@@ -4,14 +4,14 @@ use std::ffi::OsString;
 use std::sync::Arc;
 
 use adapter_shipper::process::{self, ProcessSpec, Supervised, deadline_after};
-use session_domain::{LineBatch, RuntimeEnd, RuntimeInfo, Severity, Source};
+use session_domain::{LineBatch, RunMode, RuntimeEnd, RuntimeInfo, Severity, Source};
 use session_ports::{Clock, OutputSender};
 use tokio::sync::watch;
 use tokio::time::Instant;
 
 use crate::devtools::{self, Connected, HandshakeParams, PumpTarget};
 use crate::handle::{ReadyState, Stopper};
-use crate::{HandshakeError, LaunchError, RuntimeMode, RuntimeSettings, check_runtime_path, story};
+use crate::{HandshakeError, LaunchError, RuntimeSettings, check_runtime_path, story};
 
 /// Everything one launch needs; consumed by [`Launch::run`].
 pub(crate) struct Launch {
@@ -58,7 +58,7 @@ impl Launch {
             Ok(program) => program,
             Err(error) => return Err(self.fail(error.into()).await),
         };
-        if settings.mode == RuntimeMode::Debug
+        if settings.mode == RunMode::Debug
             && devtools::something_listens(settings.debug_address).await
         {
             let error = LaunchError::AddressInUse {
@@ -106,14 +106,14 @@ impl Launch {
             cartridge: None,
         };
         match settings.mode {
-            RuntimeMode::Run => Ok((
+            RunMode::Run => Ok((
                 Running {
                     supervised,
                     connection: None,
                 },
                 info,
             )),
-            RuntimeMode::Debug => self.handshake(supervised, info, spawned_at).await,
+            RunMode::Debug => self.handshake(supervised, info, spawned_at).await,
         }
     }
 

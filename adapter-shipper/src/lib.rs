@@ -1,8 +1,8 @@
 //! `ShipperSource` over real processes: build, pack-validation, pack, then the manifest.
 //!
-//! Frontends deserialise [`ShipperConfig`] (`[shipper]`) and [`CartridgeConfig`]
-//! (`[cartridge]`), validate them, assemble [`ShipperSettings`] and hand a [`Shipper`] to the
-//! session. It also hosts [`process`], the process-group supervision that `adapter-runtime`
+//! Frontends build [`ShipperConfig`] (`[shipper]`) and [`CartridgeConfig`] (`[cartridge]`)
+//! from configuration they validated, assemble [`ShipperSettings`] and hand a [`Shipper`] to
+//! the session. It also hosts [`process`], the process-group supervision that `adapter-runtime`
 //! reuses.
 #![warn(missing_docs)]
 
@@ -15,7 +15,7 @@ pub mod process;
 mod settings;
 mod shipper;
 
-pub use cartridge::{APP_MODES, CartridgeConfig};
+pub use cartridge::{AppMode, CartridgeConfig};
 pub use config::ShipperConfig;
 pub use manifest::{
     CheckManifestError, MANIFEST_PATH, RenderManifestError, WriteManifestError, check_manifest,

@@ -10,6 +10,7 @@ pub mod no_runtime;
 pub mod output;
 pub mod plan;
 pub mod run;
+pub mod run_settings;
 pub mod state_folder;
 
 use clap::Parser;

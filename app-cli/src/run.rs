@@ -4,9 +4,8 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use adapter_runtime::{Runtime, RuntimeSettings};
-use adapter_shipper::process::ProcessTiming;
-use adapter_shipper::{Shipper, ShipperSettings};
+use adapter_runtime::Runtime;
+use adapter_shipper::Shipper;
 use session_domain::{LogLimits, SessionState};
 use session_ports::{
     Clock, ExecutionSession, KillOutcome, Ports, RuntimeSource, ServiceSettings, StopOutcome,
@@ -72,40 +71,9 @@ impl Signals {
 pub async fn run(plan: RunPlan) -> Result<i32, Fatal> {
     let mut signals = Signals::install()?;
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
-    let config = &plan.config;
-    let timing = ProcessTiming {
-        stop_grace: config.session.stop_grace,
-        pipe_grace: config.session.pipe_grace,
-        max_line: config.log.max_line,
-    };
-    let shipper = Shipper::new(
-        ShipperSettings {
-            project_root: plan.project_root.clone(),
-            steps: config.shipper.clone(),
-            cartridge: config.cartridge.clone(),
-            timing,
-        },
-        Arc::clone(&clock),
-    );
-    let runtime: Arc<dyn RuntimeSource> = match &plan.runtime_program {
-        Some(program) => Arc::new(Runtime::new(
-            RuntimeSettings {
-                project_root: plan.project_root.clone(),
-                program: program.clone(),
-                mode: config.runtime.mode,
-                debug_address: config.runtime.debug_address.parse().map_err(|_| {
-                    Fatal::usage(format!(
-                        "{}: [runtime] debug_address: found {:?}, expected an IP literal and a port",
-                        config.path.display(),
-                        config.runtime.debug_address
-                    ))
-                })?,
-                handshake_timeout: config.runtime.handshake_timeout.0,
-                env: config.runtime.env.clone(),
-                timing,
-            },
-            Arc::clone(&clock),
-        )),
+    let shipper = Shipper::new(plan.settings.shipper.clone(), Arc::clone(&clock));
+    let runtime: Arc<dyn RuntimeSource> = match &plan.settings.runtime {
+        Some(settings) => Arc::new(Runtime::new(settings.clone(), Arc::clone(&clock))),
         None => Arc::new(NoRuntime),
     };
 
@@ -125,8 +93,8 @@ pub async fn run(plan: RunPlan) -> Result<i32, Fatal> {
 
     let settings = ServiceSettings {
         limits: LogLimits {
-            max_events: config.log.buffer_events,
-            max_bytes: config.log.buffer_bytes,
+            max_events: plan.settings.config.log.buffer_events,
+            max_bytes: plan.settings.config.log.buffer_bytes,
         },
         ..ServiceSettings::default()
     };

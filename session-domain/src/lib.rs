@@ -11,6 +11,7 @@ mod failure;
 mod framer;
 mod log;
 mod machine;
+mod run_mode;
 mod session;
 mod severity;
 mod signal;
@@ -25,6 +26,7 @@ pub use failure::{Failure, HandshakeFailure, StepFailure};
 pub use framer::{FramedLine, LineFramer};
 pub use log::{EventLog, LogLimits, ReadAfter};
 pub use machine::{InputKind, Rejected, Transition, transition};
+pub use run_mode::RunMode;
 pub use session::{
     CartridgeInfo, Effect, Handled, Input, PortFailure, PreparationEnd, RuntimeEnd, RuntimeInfo,
     Session, Snapshot,

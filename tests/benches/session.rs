@@ -11,10 +11,10 @@ use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use adapter_runtime::{Runtime, RuntimeMode, RuntimeSettings};
+use adapter_runtime::{Runtime, RuntimeSettings};
 use adapter_shipper::process::ProcessTiming;
 use adapter_shipper::{Shipper, ShipperConfig, ShipperSettings};
-use session_domain::{Event, LogLimits, RunGoal, SessionState};
+use session_domain::{Event, LogLimits, RunGoal, RunMode, SessionState};
 use session_ports::{
     Clock, ExecutionSession, Ports, ServiceSettings, StopOutcome, SubscriptionItem, SystemClock,
 };
@@ -346,7 +346,7 @@ fn in_process_session(
         RuntimeSettings {
             project_root: project,
             program: runtime,
-            mode: RuntimeMode::Run,
+            mode: RunMode::Run,
             debug_address: "127.0.0.1:7777".parse().expect("address"),
             handshake_timeout: Duration::from_secs(10),
             env: Default::default(),

@@ -2,6 +2,7 @@
 
 mod cli;
 mod cli_config;
+mod cli_setting_values;
 mod cli_state_folder;
 mod runtime;
 mod shipper;

@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use adapter_shipper::process::ProcessTiming;
-use adapter_shipper::{CartridgeConfig, Shipper, ShipperConfig, ShipperSettings};
+use adapter_shipper::{AppMode, CartridgeConfig, Shipper, ShipperConfig, ShipperSettings};
 use session_domain::{PortFailure, PreparationEnd, Severity, Source, Step, Stream, Timestamp};
 use session_ports::{RunningPreparation, ShipperSource, SystemClock, output_channel};
 use tokio::task::JoinHandle;
@@ -138,7 +138,7 @@ pub fn color_square() -> CartridgeConfig {
         app_id: 1,
         title: "ColorSquare ☕".to_owned(),
         app_version: "1.0.0".to_owned(),
-        app_mode: "Game".to_owned(),
+        app_mode: AppMode::Game,
         entrypoint: "main".to_owned(),
         capabilities: vec!["gfx".to_owned(), "audio".to_owned()],
     }

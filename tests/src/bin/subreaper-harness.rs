@@ -20,8 +20,9 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use adapter_runtime::{ProcessTiming, Runtime, RuntimeMode, RuntimeSettings};
+use adapter_runtime::{ProcessTiming, Runtime, RuntimeSettings};
 use adapter_shipper::process::become_subreaper;
+use session_domain::RunMode;
 use session_ports::{RuntimeSource, SystemClock, output_channel};
 
 fn main() {
@@ -51,7 +52,7 @@ fn main() {
     let settings = RuntimeSettings {
         project_root: PathBuf::from(project),
         program: PathBuf::from(fake),
-        mode: RuntimeMode::Run,
+        mode: RunMode::Run,
         debug_address: "127.0.0.1:7777".parse().expect("a valid address"),
         handshake_timeout: Duration::from_secs(10),
         env,
