@@ -9,6 +9,7 @@ pub mod init;
 pub mod no_runtime;
 pub mod output;
 pub mod plan;
+pub mod ports_factory;
 pub mod run;
 pub mod run_settings;
 pub mod state_folder;

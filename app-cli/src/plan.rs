@@ -85,8 +85,8 @@ fn plan(common: &CommonArgs, play: Option<&PlayArgs>) -> Result<RunPlan, Fatal> 
         config_path,
         overrides,
     };
-    let settings =
-        load_run_settings(&source, goal, None).map_err(|error| Fatal::usage(error.to_string()))?;
+    let settings = load_run_settings(&source, &goal.into())
+        .map_err(|error| Fatal::usage(error.to_string()))?;
 
     let lock = state_folder::open(&source.project_root)
         .map_err(|error| Fatal::usage(error.to_string()))?

@@ -4,11 +4,9 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use adapter_runtime::Runtime;
-use adapter_shipper::Shipper;
 use session_domain::{LogLimits, SessionState};
 use session_ports::{
-    Clock, ExecutionSession, KillOutcome, Ports, RuntimeSource, ServiceSettings, StopOutcome,
+    Clock, ExecutionSession, KillOutcome, PlayOutcome, Ports, ServiceSettings, StopOutcome,
     SystemClock,
 };
 use tokio::signal::unix::{Signal, SignalKind, signal};
@@ -16,9 +14,9 @@ use tokio::sync::mpsc;
 
 use crate::cli::Format;
 use crate::exit::{ExitCode, Fatal};
-use crate::no_runtime::NoRuntime;
 use crate::output::{HumanFormat, OutputFailure, StdoutFormat, start_output_thread, watch_stdout};
 use crate::plan::RunPlan;
+use crate::ports_factory::ConfigPortsFactory;
 
 /// What asked for the stop, deciding the exit code.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -70,13 +68,6 @@ impl Signals {
 /// Runs the plan to a terminal state and returns the exit code.
 pub async fn run(plan: RunPlan) -> Result<i32, Fatal> {
     let mut signals = Signals::install()?;
-    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
-    let shipper = Shipper::new(plan.settings.shipper.clone(), Arc::clone(&clock));
-    let runtime: Arc<dyn RuntimeSource> = match &plan.settings.runtime {
-        Some(settings) => Arc::new(Runtime::new(settings.clone(), Arc::clone(&clock))),
-        None => Arc::new(NoRuntime),
-    };
-
     let (failures_tx, mut failures) = mpsc::unbounded_channel();
     let stdout_format = match plan.format {
         Format::Json => StdoutFormat::Json,
@@ -98,16 +89,23 @@ pub async fn run(plan: RunPlan) -> Result<i32, Fatal> {
         },
         ..ServiceSettings::default()
     };
+    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     let ports = Ports {
-        shipper: Arc::new(shipper),
-        runtime,
+        factory: Arc::new(ConfigPortsFactory::new(plan.source, Arc::clone(&clock))),
         clock,
     };
     let session = ExecutionSession::start(ports, vec![Box::new(output.sink)], settings);
-    session
-        .play(plan.goal)
+    let played = session
+        .play(plan.goal.into())
         .await
         .map_err(|error| Fatal::tool(error.to_string()))?;
+    if let PlayOutcome::Refused { reason } = played {
+        // The file changed between the up-front check and the play: nothing ran. The session
+        // line that says so still reaches the log file.
+        session.shutdown().await;
+        let _ = tokio::task::spawn_blocking(move || output.handle.join()).await;
+        return Err(Fatal::usage(reason.message()));
+    }
 
     let mut cause: Option<StopCause> = None;
     let mut signals_received = 0_u32;

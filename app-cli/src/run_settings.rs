@@ -7,7 +7,8 @@ use std::path::{Path, PathBuf};
 
 use adapter_runtime::{ProcessTiming, RuntimePathError, RuntimeSettings, check_runtime_path};
 use adapter_shipper::ShipperSettings;
-use session_domain::{RunGoal, RunMode};
+use session_domain::RunGoal;
+use session_ports::PlayRequest;
 
 use crate::config::{ConfigError, ConfigFile, FlagError, Overrides, load};
 
@@ -60,16 +61,16 @@ pub enum SettingsError {
     },
 }
 
-/// Loads the file, applies the flags, validates everything and, when `goal` needs the runtime,
-/// checks its program up front. `mode`, when given, overrides the configured mode for this run.
+/// Loads the file, applies the flags, validates everything and, when the request needs the
+/// runtime, checks its program up front. The request's mode, when given, overrides the
+/// configured one (and `--mode`) for this run.
 pub fn load_run_settings(
     source: &SettingsSource,
-    goal: RunGoal,
-    mode: Option<RunMode>,
+    request: &PlayRequest,
 ) -> Result<RunSettings, SettingsError> {
     let mut config = load(&source.config_path)?;
     source.overrides.apply(&mut config)?;
-    if let Some(mode) = mode {
+    if let Some(mode) = request.mode {
         config.runtime.mode = mode;
     }
     let timing = ProcessTiming {
@@ -77,7 +78,7 @@ pub fn load_run_settings(
         pipe_grace: config.session.pipe_grace,
         max_line: config.log.max_line,
     };
-    let runtime = match goal {
+    let runtime = match request.goal {
         RunGoal::Prepare => None,
         RunGoal::Play => Some(RuntimeSettings {
             project_root: source.project_root.clone(),
