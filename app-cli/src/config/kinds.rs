@@ -355,6 +355,18 @@ mod tests {
     }
 
     #[test]
+    fn app_ids_span_exactly_the_u32_range() {
+        for (id, fits) in [
+            (0, true),
+            (4_294_967_295, true),
+            (-1, false),
+            (4_294_967_296, false),
+        ] {
+            assert_eq!((U32.read)(&Value::Integer(id)).is_ok(), fits, "{id}");
+        }
+    }
+
+    #[test]
     fn choices_are_case_sensitive_strings() {
         assert_eq!((APP_MODE.read)(&string("Game")), Ok(AppMode::Game));
         assert!((APP_MODE.read)(&string("game")).is_err());
