@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use adapter_process::{self as process, ProcessSpec, StopControl, Supervised, deadline_after};
 use session_domain::{
-    LineBatch, RuntimeEnd, RuntimeInfo, Severity, Source, StepEnd, StepName, StepOutcome,
+    LineBatch, RunMode, RuntimeEnd, RuntimeInfo, Severity, Source, StepEnd, StepName, StepOutcome,
     StepRecord, Termination,
 };
 use session_ports::{Clock, OutputSender};
@@ -14,7 +14,7 @@ use tokio::time::Instant;
 
 use crate::devtools::{self, Connected, HandshakeParams, PumpTarget};
 use crate::handle::ReadyState;
-use crate::{HandshakeError, LaunchError, RuntimeMode, RuntimeSettings, check_runtime_path, story};
+use crate::{HandshakeError, LaunchError, RuntimeSettings, check_runtime_path, story};
 
 /// Everything one launch needs; consumed by [`Launch::run`].
 pub(crate) struct Launch {
@@ -66,7 +66,7 @@ impl Launch {
             }
         };
         let command = self.command(&program);
-        if settings.mode == RuntimeMode::Debug
+        if settings.mode == RunMode::Debug
             && devtools::something_listens(settings.debug_address).await
         {
             let error = LaunchError::AddressInUse {
@@ -116,14 +116,14 @@ impl Launch {
             cartridge: None,
         };
         match settings.mode {
-            RuntimeMode::Run => Ok((
+            RunMode::Run => Ok((
                 Running {
                     supervised,
                     connection: None,
                 },
                 info,
             )),
-            RuntimeMode::Debug => self.handshake(supervised, info, spawned_at).await,
+            RunMode::Debug => self.handshake(supervised, info, spawned_at).await,
         }
     }
 

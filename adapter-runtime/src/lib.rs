@@ -6,9 +6,9 @@
 //! it also connects to the runtime's DevTools socket, completes the handshake, and turns every
 //! later message into a `devtools` log entry (see `devtools-protocol.md`).
 //!
-//! Settings come in as [`RuntimeConfig`] (the `[runtime]` table) and run as
-//! [`RuntimeSettings`]; frontends call [`check_runtime_path`] before a run so that a wrong path
-//! is a configuration error rather than a failed run.
+//! Settings come in as [`RuntimeSettings`], plain typed values a frontend builds from the
+//! configuration it validated (app-cli's `config`); frontends call [`check_runtime_path`]
+//! before a run so that a wrong path is a configuration error rather than a failed run.
 #![warn(missing_docs)]
 
 mod config;
@@ -20,10 +20,7 @@ mod path;
 mod runtime;
 mod story;
 
-pub use config::{
-    DEFAULT_DEBUG_ADDRESS, DEFAULT_HANDSHAKE_TIMEOUT, RuntimeConfig, RuntimeConfigError,
-    RuntimeMode, RuntimeSettings,
-};
+pub use config::RuntimeSettings;
 pub use devtools::HandshakeError;
 pub use error::LaunchError;
 pub use path::{RuntimePathError, check_runtime_path};

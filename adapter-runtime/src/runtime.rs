@@ -25,8 +25,14 @@ pub struct Runtime {
 }
 
 impl Runtime {
-    /// A runtime source with these settings, stamping lines with `clock`.
+    /// A runtime source with these settings, stamping lines with `clock`. The settings are
+    /// used as given: frontends validate them (app-cli's `config` does).
     pub fn new(settings: RuntimeSettings, clock: Arc<dyn Clock>) -> Self {
+        debug_assert_ne!(settings.debug_address.port(), 0, "validated: a fixed port");
+        debug_assert!(
+            !settings.handshake_timeout.is_zero(),
+            "validated: above zero"
+        );
         Self {
             settings: Arc::new(settings),
             clock,

@@ -4,13 +4,12 @@
 use std::path::Path;
 use std::time::Duration;
 
-use session_domain::{CartridgeInfo, RuntimeEnd, Termination, human_duration};
+use session_domain::{CartridgeInfo, RunMode, RuntimeEnd, Termination, human_duration};
 
-use crate::RuntimeMode;
 use crate::devtools::Handshake;
 
 /// `runtime: started `<path> run build` (pid N)`.
-pub(crate) fn started(program: &Path, mode: RuntimeMode, pid: u32) -> String {
+pub(crate) fn started(program: &Path, mode: RunMode, pid: u32) -> String {
     let program = program.display().to_string();
     let program = if program.contains([' ', '\t']) {
         format!("\"{program}\"")
@@ -78,11 +77,11 @@ mod tests {
     #[test]
     fn tells_the_start_and_the_handshake() {
         assert_eq!(
-            started(Path::new("/opt/prometeu"), RuntimeMode::Run, 42),
+            started(Path::new("/opt/prometeu"), RunMode::Run, 42),
             "runtime: started `/opt/prometeu run build` (pid 42)"
         );
         assert_eq!(
-            started(Path::new("/my tools/prometeu"), RuntimeMode::Debug, 7),
+            started(Path::new("/my tools/prometeu"), RunMode::Debug, 7),
             "runtime: started `\"/my tools/prometeu\" debug build` (pid 7)"
         );
         let full = Handshake {

@@ -1,8 +1,8 @@
 //! `ShipperSource` over real processes: build, pack-validation, pack, then the manifest.
 //!
-//! Frontends deserialise [`ShipperConfig`] (`[shipper]`) and [`CartridgeConfig`]
-//! (`[cartridge]`), validate them, assemble [`ShipperSettings`] and hand a [`Shipper`] to the
-//! session. Its steps run under `adapter-process`'s supervision.
+//! Frontends build [`ShipperConfig`] (`[shipper]`) and [`CartridgeConfig`] (`[cartridge]`)
+//! from configuration they validated, assemble [`ShipperSettings`] and hand a [`Shipper`] to
+//! the session. Its steps run under `adapter-process`'s supervision.
 #![warn(missing_docs)]
 
 mod cartridge;
@@ -13,7 +13,7 @@ mod preparation;
 mod settings;
 mod shipper;
 
-pub use cartridge::{APP_MODES, CartridgeConfig};
+pub use cartridge::{AppMode, CartridgeConfig};
 pub use config::ShipperConfig;
 pub use manifest::{
     CheckManifestError, MANIFEST_PATH, RenderManifestError, WriteManifestError, check_manifest,

@@ -31,9 +31,6 @@ struct Manifest<'a> {
 /// The manifest could not be rendered from the cartridge metadata.
 #[derive(Debug, thiserror::Error)]
 pub enum RenderManifestError {
-    /// `app_id` is outside the `u32` range (the settings were not validated).
-    #[error("[cartridge] app_id {0} does not fit in a u32")]
-    AppIdOutOfRange(i64),
     /// serde_json refused the value (it cannot for these field types; kept for honesty).
     #[error("serialise the manifest: {0}")]
     Serialise(#[source] serde_json::Error),
@@ -92,16 +89,13 @@ pub enum CheckManifestError {
 
 /// The manifest's exact bytes: `serde_json::to_string_pretty`'s layout and one `\n`.
 pub fn render_manifest(cartridge: &CartridgeConfig) -> Result<Vec<u8>, RenderManifestError> {
-    let app_id = cartridge
-        .checked_app_id()
-        .ok_or(RenderManifestError::AppIdOutOfRange(cartridge.app_id))?;
     let manifest = Manifest {
         magic: "PMTU",
         cartridge_version: 1,
-        app_id,
+        app_id: cartridge.app_id,
         title: &cartridge.title,
         app_version: &cartridge.app_version,
-        app_mode: &cartridge.app_mode,
+        app_mode: cartridge.app_mode.as_str(),
         entrypoint: &cartridge.entrypoint,
         capabilities: &cartridge.capabilities,
     };
@@ -169,13 +163,14 @@ pub fn check_manifest(project_root: &Path) -> Result<(), CheckManifestError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::AppMode;
 
     fn cartridge(capabilities: &[&str]) -> CartridgeConfig {
         CartridgeConfig {
             app_id: 7,
             title: "Café ☕".to_owned(),
             app_version: "1.0.0".to_owned(),
-            app_mode: "Game".to_owned(),
+            app_mode: AppMode::Game,
             entrypoint: "main".to_owned(),
             capabilities: capabilities.iter().map(|c| (*c).to_owned()).collect(),
         }
@@ -196,15 +191,5 @@ mod tests {
             text.ends_with("  \"capabilities\": [\n    \"net\",\n    \"gfx\"\n  ]\n}\n"),
             "{text}"
         );
-    }
-
-    #[test]
-    fn refuses_an_app_id_outside_u32() {
-        let mut config = cartridge(&[]);
-        config.app_id = -3;
-        assert!(matches!(
-            render_manifest(&config),
-            Err(RenderManifestError::AppIdOutOfRange(-3))
-        ));
     }
 }

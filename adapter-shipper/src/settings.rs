@@ -2,13 +2,12 @@
 
 use std::path::PathBuf;
 
-use adapter_process::ProcessTiming;
-use session_ports::InvalidSetting;
-
 use crate::{CartridgeConfig, ShipperConfig};
+use adapter_process::ProcessTiming;
 
 /// The shipper's settings: where the project is, what each step runs, the cartridge metadata
-/// and the process timing shared with the runtime.
+/// and the process timing shared with the runtime. Plain values, validated by the frontend
+/// that built them.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ShipperSettings {
     /// The project root: every step's working directory, and where `build/` is.
@@ -20,15 +19,4 @@ pub struct ShipperSettings {
     pub cartridge: Option<CartridgeConfig>,
     /// `stop_grace`, `pipe_grace` and `max_line`.
     pub timing: ProcessTiming,
-}
-
-impl ShipperSettings {
-    /// Validates the `[shipper]` table and, when present, the `[cartridge]` table.
-    pub fn validate(&self) -> Result<(), InvalidSetting> {
-        self.steps.validate()?;
-        if let Some(cartridge) = &self.cartridge {
-            cartridge.validate()?;
-        }
-        Ok(())
-    }
 }

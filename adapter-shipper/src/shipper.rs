@@ -21,7 +21,7 @@ pub struct Shipper {
 
 impl Shipper {
     /// A shipper with these settings, telling time with `clock`. The settings are used as
-    /// given: validate them first ([`ShipperSettings::validate`]); what validation would have
+    /// given: frontends validate them (app-cli's `config` does); what validation would have
     /// rejected still fails cleanly at run time, as a failed step or manifest.
     pub fn new(settings: ShipperSettings, clock: Arc<dyn Clock>) -> Self {
         Self {

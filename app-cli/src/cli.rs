@@ -1,6 +1,5 @@
 //! The command line's flags.
 
-use std::net::SocketAddr;
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
@@ -92,12 +91,14 @@ pub struct PlayArgs {
     /// The runtime executable (overrides [runtime] path; relative to the current directory).
     #[arg(long, value_name = "PATH")]
     pub runtime: Option<PathBuf>,
-    /// run: "<runtime> run build"; debug: "<runtime> debug build" and the DevTools handshake.
-    #[arg(long, value_enum)]
-    pub mode: Option<Mode>,
-    /// Debug mode: where the runtime's DevTools socket listens (an IP literal and port).
+    /// run: "<runtime> run build"; debug: "<runtime> debug build" and the DevTools handshake
+    /// (overrides [runtime] mode).
+    #[arg(long, value_name = "run|debug")]
+    pub mode: Option<String>,
+    /// Debug mode: where the runtime's DevTools socket listens, an IP literal and a non-zero
+    /// port (overrides [runtime] debug_address).
     #[arg(long, value_name = "ADDR")]
-    pub debug_address: Option<SocketAddr>,
+    pub debug_address: Option<String>,
     /// Stop the run this long after it is running (for CI and demos), such as 5s or 500ms.
     #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
     pub stop_after: Option<DurationSetting>,
@@ -118,15 +119,6 @@ pub enum Format {
     Human,
     /// The canonical event JSON lines, nothing else.
     Json,
-}
-
-/// `--mode`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum Mode {
-    /// Start the runtime with `run build`.
-    Run,
-    /// Start it with `debug build` and complete the DevTools handshake.
-    Debug,
 }
 
 impl CommonArgs {

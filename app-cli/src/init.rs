@@ -4,7 +4,7 @@ use std::fs::OpenOptions;
 use std::io::Write;
 use std::path::Path;
 
-use crate::config::{CONFIG_FILE_NAME, TEMPLATE};
+use crate::config::{CONFIG_FILE_NAME, template};
 use crate::exit::Fatal;
 
 /// Writes the commented template into `project`, never overwriting an existing file.
@@ -25,7 +25,7 @@ pub fn init(project: &Path) -> Result<String, Fatal> {
             )));
         }
     };
-    file.write_all(TEMPLATE.as_bytes())
+    file.write_all(template().as_bytes())
         .map_err(|error| Fatal::tool(format!("{}: cannot write it: {error}", path.display())))?;
     Ok(format!(
         "wrote {}: set [runtime] path to the PROMETEU runtime, check the [shipper] commands, then run `prometeu-session play`",

@@ -6,11 +6,13 @@ pub mod cli;
 pub mod config;
 pub mod exit;
 pub mod init;
-pub mod lock;
 pub mod no_runtime;
 pub mod output;
 pub mod plan;
+pub mod ports_factory;
 pub mod run;
+pub mod run_settings;
+pub mod state_folder;
 
 use clap::Parser;
 

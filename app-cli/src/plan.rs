@@ -3,29 +3,26 @@
 //! then the log file. Any failure here exits 2 with nothing run and no file touched.
 
 use std::fs::File;
-use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use adapter_runtime::{RuntimeMode, RuntimePathError, check_runtime_path};
 use session_domain::RunGoal;
 
-use crate::cli::{CommonArgs, Format, Mode, PlayArgs};
-use crate::config::{CONFIG_FILE_NAME, ConfigFile, load};
+use crate::cli::{CommonArgs, Format, PlayArgs};
+use crate::config::{CONFIG_FILE_NAME, FlagPath, Overrides};
 use crate::exit::Fatal;
-use crate::lock::{ProjectLock, lock_project};
 use crate::output::{Filter, use_color};
+use crate::run_settings::{RunSettings, SettingsSource, clean, load_run_settings};
+use crate::state_folder::{self, ProjectLock};
 
 /// Everything a `play` or `prepare` run needs.
 #[derive(Debug)]
 pub struct RunPlan {
     /// Play or prepare.
     pub goal: RunGoal,
-    /// The project root (absolute).
-    pub project_root: PathBuf,
-    /// The validated configuration, with flag overrides applied.
-    pub config: ConfigFile,
-    /// The runtime program, resolved and checked (`play` only).
-    pub runtime_program: Option<PathBuf>,
+    /// Where every play reads its settings.
+    pub source: SettingsSource,
+    /// The settings as validated up front (`[log]` sizes are taken from them, once).
+    pub settings: RunSettings,
     /// `--format`.
     pub format: Format,
     /// `--source` and `--min-severity`.
@@ -67,33 +64,34 @@ fn plan(common: &CommonArgs, play: Option<&PlayArgs>) -> Result<RunPlan, Fatal> 
         Some(config) => clean(&cwd.join(config)),
         None => project_root.join(CONFIG_FILE_NAME),
     };
-    let mut config = load(&config_path).map_err(|error| Fatal::usage(error.to_string()))?;
+    let overrides = match play {
+        None => Overrides::default(),
+        Some(play) => Overrides {
+            runtime: play.runtime.clone().map(|given| FlagPath {
+                given,
+                base: cwd.clone(),
+            }),
+            mode: play.mode.clone(),
+            debug_address: play.debug_address.clone(),
+        },
+    };
+    let goal = if play.is_some() {
+        RunGoal::Play
+    } else {
+        RunGoal::Prepare
+    };
+    let source = SettingsSource {
+        project_root,
+        config_path,
+        overrides,
+    };
+    let settings = load_run_settings(&source, &goal.into())
+        .map_err(|error| Fatal::usage(error.to_string()))?;
 
-    let mut runtime_program = None;
-    if let Some(play) = play {
-        if let Some(mode) = play.mode {
-            config.runtime.mode = match mode {
-                Mode::Run => RuntimeMode::Run,
-                Mode::Debug => RuntimeMode::Debug,
-            };
-        }
-        if let Some(address) = play.debug_address {
-            config.runtime.debug_address = address.to_string();
-        }
-        let checked = match &play.runtime {
-            Some(path) => {
-                check_runtime_path(path, &cwd).map_err(|error| runtime_flag_error(path, &error))
-            }
-            None => check_runtime_path(
-                config.runtime.path.as_deref().unwrap_or(Path::new("")),
-                &project_root,
-            )
-            .map_err(|error| runtime_config_error(&config_path, &error)),
-        };
-        runtime_program = Some(clean(&checked?));
-    }
-
-    let lock = lock_project(&project_root).map_err(|error| Fatal::usage(error.to_string()))?;
+    let lock = state_folder::open(&source.project_root)
+        .map_err(|error| Fatal::usage(error.to_string()))?
+        .lock()
+        .map_err(|error| Fatal::usage(error.to_string()))?;
     let log_file = match &common.log_file {
         None => None,
         Some(path) => Some(File::create(cwd.join(path)).map_err(|error| {
@@ -105,14 +103,9 @@ fn plan(common: &CommonArgs, play: Option<&PlayArgs>) -> Result<RunPlan, Fatal> 
     };
 
     Ok(RunPlan {
-        goal: if play.is_some() {
-            RunGoal::Play
-        } else {
-            RunGoal::Prepare
-        },
-        project_root,
-        config,
-        runtime_program,
+        goal,
+        source,
+        settings,
         format: common.format,
         filter: Filter {
             sources: (!common.source.is_empty()).then(|| common.source.clone()),
@@ -126,20 +119,4 @@ fn plan(common: &CommonArgs, play: Option<&PlayArgs>) -> Result<RunPlan, Fatal> 
             .map(|setting| setting.0),
         lock,
     })
-}
-
-fn runtime_flag_error(path: &Path, error: &RuntimePathError) -> Fatal {
-    Fatal::usage(format!("--runtime {}: {error}", path.display()))
-}
-
-fn runtime_config_error(config: &Path, error: &RuntimePathError) -> Fatal {
-    Fatal::usage(format!("{}: [runtime] path: {error}", config.display()))
-}
-
-/// Drops `.` components, so that messages and session lines show `/a/b`, not `/a/./b`. (`..`
-/// is kept: removing it lexically would be wrong across symbolic links.)
-fn clean(path: &Path) -> PathBuf {
-    path.components()
-        .filter(|part| *part != std::path::Component::CurDir)
-        .collect()
 }

@@ -4,12 +4,9 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use adapter_process::ProcessTiming;
-use adapter_runtime::{Runtime, RuntimeSettings};
-use adapter_shipper::{Shipper, ShipperSettings};
 use session_domain::{JsonWriter, LogLimits, SessionState};
 use session_ports::{
-    Clock, ExecutionSession, KillOutcome, Ports, RuntimeSource, ServiceSettings, SinkError,
+    Clock, ExecutionSession, KillOutcome, PlayOutcome, Ports, ServiceSettings, SinkError,
     SinkFailureReport, StopOutcome, SystemClock,
 };
 use tokio::signal::unix::{Signal, SignalKind, signal};
@@ -17,11 +14,11 @@ use tokio::sync::oneshot;
 
 use crate::cli::Format;
 use crate::exit::{ExitCode, Fatal};
-use crate::no_runtime::NoRuntime;
 use crate::output::{
     HumanFormat, OutputsFinished, STDOUT_SINK, StdoutFormat, start_outputs, watch_stdout,
 };
 use crate::plan::RunPlan;
+use crate::ports_factory::ConfigPortsFactory;
 
 /// What asked for the stop, deciding the exit code.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -73,44 +70,6 @@ impl Signals {
 /// Runs the plan to a terminal state and returns the exit code.
 pub async fn run(plan: RunPlan) -> Result<i32, Fatal> {
     let mut signals = Signals::install()?;
-    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
-    let config = &plan.config;
-    let timing = ProcessTiming {
-        stop_grace: config.session.stop_grace,
-        pipe_grace: config.session.pipe_grace,
-        max_line: config.log.max_line,
-    };
-    let shipper = Shipper::new(
-        ShipperSettings {
-            project_root: plan.project_root.clone(),
-            steps: config.shipper.clone(),
-            cartridge: config.cartridge.clone(),
-            timing,
-        },
-        Arc::clone(&clock),
-    );
-    let runtime: Arc<dyn RuntimeSource> = match &plan.runtime_program {
-        Some(program) => Arc::new(Runtime::new(
-            RuntimeSettings {
-                project_root: plan.project_root.clone(),
-                program: program.clone(),
-                mode: config.runtime.mode,
-                debug_address: config.runtime.debug_address.parse().map_err(|_| {
-                    Fatal::usage(format!(
-                        "{}: [runtime] debug_address: found {:?}, expected an IP literal and a port",
-                        config.path.display(),
-                        config.runtime.debug_address
-                    ))
-                })?,
-                handshake_timeout: config.runtime.handshake_timeout.0,
-                env: config.runtime.env.clone(),
-                timing,
-            },
-            Arc::clone(&clock),
-        )),
-        None => Arc::new(NoRuntime),
-    };
-
     let stdout_format = match plan.format {
         Format::Json => StdoutFormat::Json(JsonWriter::default()),
         Format::Human => StdoutFormat::Human(HumanFormat::new(plan.color, terminal_width())),
@@ -123,22 +82,30 @@ pub async fn run(plan: RunPlan) -> Result<i32, Fatal> {
 
     let settings = ServiceSettings {
         limits: LogLimits {
-            max_events: config.log.buffer_events,
-            max_bytes: config.log.buffer_bytes,
+            max_events: plan.settings.config.log.buffer_events,
+            max_bytes: plan.settings.config.log.buffer_bytes,
         },
         ..ServiceSettings::default()
     };
+    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     let ports = Ports {
-        shipper: Arc::new(shipper),
-        runtime,
+        factory: Arc::new(ConfigPortsFactory::new(plan.source, Arc::clone(&clock))),
         clock,
     };
     let session = ExecutionSession::start(ports, outputs.sinks, settings);
     let mut sink_failures = session.take_sink_failures();
-    session
-        .play(plan.goal)
+    let played = session
+        .play(plan.goal.into())
         .await
         .map_err(|error| Fatal::tool(error.to_string()))?;
+    if let PlayOutcome::Refused { reason } = played {
+        // The file changed between the up-front check and the play: nothing ran. The session
+        // line that says so still reaches the log file.
+        session.shutdown().await;
+        let threads = outputs.threads;
+        let _ = tokio::task::spawn_blocking(move || threads.join()).await;
+        return Err(Fatal::usage(reason.message()));
+    }
 
     let mut cause: Option<StopCause> = None;
     let mut signals_received = 0_u32;

@@ -14,6 +14,7 @@ mod framer;
 mod json;
 mod log;
 mod machine;
+mod run_mode;
 mod session;
 mod severity;
 mod signal;
@@ -33,6 +34,7 @@ pub use framer::{FramedLine, LineFramer};
 pub use json::{JsonWriter, write_missed_line};
 pub use log::{EventLog, LogLimits, ReadAfter};
 pub use machine::{InputKind, Rejected, Transition, transition};
+pub use run_mode::RunMode;
 pub use session::{
     CartridgeInfo, Effect, Handled, Input, PortFailure, PreparationEnd, RuntimeEnd, RuntimeInfo,
     Session, Snapshot,

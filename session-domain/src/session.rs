@@ -214,18 +214,6 @@ impl Session {
         self.log.append_step(self.run, record)
     }
 
-    /// Numbers and holds one `session` line for the current run, outside any transition (a
-    /// play refused because the settings do not validate, told to every watcher).
-    pub fn append_session_line(
-        &mut self,
-        now: Timestamp,
-        severity: Severity,
-        message: &str,
-    ) -> Option<Arc<Batch>> {
-        self.log
-            .append_lines(self.run, LineBatch::session_line(now, severity, message))
-    }
-
     /// Applies one input at time `now`.
     pub fn handle(&mut self, now: Timestamp, input: Input) -> Result<Handled, Rejected> {
         let kind = input_kind(&input);

@@ -2,20 +2,20 @@
 
 use std::sync::Arc;
 
-use session_domain::{LogLimits, RunGoal, RunNumber, Seq, SessionState, Snapshot};
+use session_domain::{LogLimits, RunNumber, Seq, SessionState, Snapshot};
 use tokio::sync::{mpsc, oneshot};
 
 use crate::owner::{Command, Owner};
 use crate::shared::Shared;
-use crate::{Clock, LogSink, RuntimeSource, ShipperSource, SinkFailureReport, Subscription};
+use crate::{
+    Clock, LogSink, PlayRequest, RunPortsFactory, SettingsRejected, SinkFailureReport, Subscription,
+};
 
-/// The ports a session drives.
+/// What a session is driven through for its whole life.
 #[derive(Clone)]
 pub struct Ports {
-    /// Preparation.
-    pub shipper: Arc<dyn ShipperSource>,
-    /// The runtime.
-    pub runtime: Arc<dyn RuntimeSource>,
+    /// Gives each run its shipper and runtime, from settings read when the run is asked for.
+    pub factory: Arc<dyn RunPortsFactory>,
     /// The only source of time.
     pub clock: Arc<dyn Clock>,
 }
@@ -50,17 +50,25 @@ impl Default for ServiceSettings {
 }
 
 /// The answer to [`ExecutionSession::play`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum PlayOutcome {
     /// A new run started, in `preparing`.
     Started {
         /// Its number.
         run: RunNumber,
     },
-    /// A run is active; nothing changed (a `session` line says so).
+    /// A run is active; nothing changed (a `session` line says so). The settings were not
+    /// read.
     Ignored {
         /// The state of the active run.
         state: SessionState,
+    },
+    /// The settings do not validate: nothing started and the state did not change; a
+    /// `session` error line with the same words tells every watcher why. Fix the settings and
+    /// play again.
+    Refused {
+        /// Why, in one line.
+        reason: SettingsRejected,
     },
 }
 
@@ -120,10 +128,12 @@ impl ExecutionSession {
         Self { shared, commands }
     }
 
-    /// Starts a run with `goal`, or reports it ignored while a run is active. Returns once the
-    /// session has decided (and the `-> preparing` event, if any, is in the log).
-    pub async fn play(&self, goal: RunGoal) -> Result<PlayOutcome, SessionClosed> {
-        self.ask(|reply| Command::Play { goal, reply }).await
+    /// Starts a run as `request` asks, with ports built from settings read now; or reports it
+    /// ignored while a run is active (reading nothing), or refused when the settings do not
+    /// validate. Returns once the session has decided (and the `-> preparing` event, if any,
+    /// is in the log).
+    pub async fn play(&self, request: PlayRequest) -> Result<PlayOutcome, SessionClosed> {
+        self.ask(|reply| Command::Play { request, reply }).await
     }
 
     /// Asks the run to stop with grace. Does not wait for it to end.

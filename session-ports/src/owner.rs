@@ -9,7 +9,8 @@ use std::collections::VecDeque;
 use std::sync::Arc;
 
 use session_domain::{
-    Batch, Effect, Input, RunGoal, RunNumber, RuntimeEnd, RuntimeInfo, Transition,
+    Batch, Effect, Failure, Input, LineBatch, PortFailure, PreparationEnd, RunNumber, RuntimeEnd,
+    RuntimeInfo, Severity, Step, StepFailure, Transition,
 };
 use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
@@ -18,13 +19,13 @@ use crate::execution::{KillOutcome, PlayOutcome, StopOutcome};
 use crate::shared::Shared;
 use crate::sink_task::{SinkFailure, spawn_sink_task};
 use crate::{
-    LogSink, OutputSender, PortOutput, Ports, RunningPreparation, RunningRuntime, ServiceSettings,
-    SinkFailureReport, output_channel,
+    LogSink, OutputSender, PlayRequest, PortOutput, Ports, RunPorts, RunningPreparation,
+    RunningRuntime, ServiceSettings, SinkFailureReport, output_channel,
 };
 
 pub(crate) enum Command {
     Play {
-        goal: RunGoal,
+        request: PlayRequest,
         reply: oneshot::Sender<PlayOutcome>,
     },
     Stop {
@@ -70,6 +71,9 @@ impl ActivePort {
 pub(crate) struct Owner {
     shared: Arc<Shared>,
     ports: Ports,
+    /// The current run's shipper and runtime, built when it was asked for; dropped when the
+    /// run ends, so each run uses the settings read for it.
+    run_ports: Option<RunPorts>,
     commands: mpsc::UnboundedReceiver<Command>,
     /// `false` once every handle is gone and the last command was taken: a closed channel
     /// is always ready, so polling it again would starve every other input.
@@ -116,6 +120,7 @@ impl Owner {
             _close_on_drop: CloseOnDrop(Arc::clone(&shared)),
             shared,
             ports,
+            run_ports: None,
             commands,
             commands_open: true,
             output_tx,
@@ -175,15 +180,8 @@ impl Owner {
 
     async fn on_command(&mut self, command: Command) {
         match command {
-            Command::Play { goal, reply } => {
-                let outcome = match self.apply(Input::Play(goal)).await {
-                    Some(Transition::To(_)) => PlayOutcome::Started {
-                        run: self.shared.session().run(),
-                    },
-                    _ => PlayOutcome::Ignored {
-                        state: self.state(),
-                    },
-                };
+            Command::Play { request, reply } => {
+                let outcome = self.play(request).await;
                 let _ = reply.send(outcome);
             }
             Command::Stop { reason, reply } => {
@@ -198,6 +196,31 @@ impl Owner {
                 let _ = reply.send(outcome);
             }
             Command::Shutdown { reply } => self.begin_shutdown(Some(reply)).await,
+        }
+    }
+
+    /// Builds the run's ports from settings read now, then lets the domain start the run.
+    /// While a run is active nothing is read: the domain ignores the play and says so.
+    async fn play(&mut self, request: PlayRequest) -> PlayOutcome {
+        if !self.state().is_active() {
+            match self.ports.factory.ports_for(&request).await {
+                Ok(ports) => self.run_ports = Some(ports),
+                Err(reason) => {
+                    // Every watcher learns why nothing started, not only the one who asked.
+                    let now = self.ports.clock.now();
+                    let line = LineBatch::session_line(now, Severity::Error, reason.message());
+                    self.append_output(PortOutput::Lines(line));
+                    return PlayOutcome::Refused { reason };
+                }
+            }
+        }
+        match self.apply(Input::Play(request.goal)).await {
+            Some(Transition::To(_)) => PlayOutcome::Started {
+                run: self.shared.session().run(),
+            },
+            _ => PlayOutcome::Ignored {
+                state: self.state(),
+            },
         }
     }
 
@@ -288,14 +311,27 @@ impl Owner {
         if let Some(effect) = handled.effect {
             self.carry_out(effect).await;
         }
+        if !self.state().is_active() {
+            self.run_ports = None;
+        }
         Some(handled.transition)
     }
 
     async fn carry_out(&mut self, effect: Effect) {
         match effect {
             Effect::StartPreparation { run, goal: _ } => {
+                let Some(shipper) = self.run_ports.as_ref().map(|ports| &ports.shipper) else {
+                    let end = PreparationEnd::Failed(no_ports(Failure::Step {
+                        step: Step::Build,
+                        cause: StepFailure::Spawn,
+                    }));
+                    let _ = self
+                        .lifecycle_tx
+                        .send(Lifecycle::PreparationEnded(run, end));
+                    return;
+                };
                 let port: Arc<dyn RunningPreparation> =
-                    Arc::from(self.ports.shipper.start(run, self.output_tx.clone()).await);
+                    Arc::from(shipper.start(run, self.output_tx.clone()).await);
                 let watcher = Arc::clone(&port);
                 let reports = self.lifecycle_tx.clone();
                 tokio::spawn(async move {
@@ -305,8 +341,15 @@ impl Owner {
                 self.active = Some(ActivePort::Preparation(port));
             }
             Effect::LaunchRuntime { run } => {
+                let Some(runtime) = self.run_ports.as_ref().map(|ports| &ports.runtime) else {
+                    let end = RuntimeEnd::LaunchFailed(no_ports(Failure::RuntimeSpawn));
+                    let _ = self
+                        .lifecycle_tx
+                        .send(Lifecycle::RuntimeReady(run, Err(end)));
+                    return;
+                };
                 let port: Arc<dyn RunningRuntime> =
-                    Arc::from(self.ports.runtime.launch(run, self.output_tx.clone()).await);
+                    Arc::from(runtime.launch(run, self.output_tx.clone()).await);
                 let watcher = Arc::clone(&port);
                 let reports = self.lifecycle_tx.clone();
                 tokio::spawn(async move {
@@ -401,6 +444,16 @@ fn stop_outcome(transition: Option<Transition>) -> StopOutcome {
         Some(Transition::To(_)) => StopOutcome::Requested,
         Some(Transition::AlreadyStopping) => StopOutcome::AlreadyStopping,
         _ => StopOutcome::NothingToStop,
+    }
+}
+
+/// A run asked for its ports after they were dropped: a bug of this service, reported as the
+/// run's failure rather than a panic, so that the run still ends.
+fn no_ports(failure: Failure) -> PortFailure {
+    tracing::error!("a run's ports were asked for after they were dropped");
+    PortFailure {
+        failure,
+        reason: "internal error in the session: this run has no ports".to_owned(),
     }
 }
 

@@ -12,11 +12,12 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use adapter_process::ProcessTiming;
-use adapter_runtime::{Runtime, RuntimeMode, RuntimeSettings};
+use adapter_runtime::{Runtime, RuntimeSettings};
 use adapter_shipper::{Shipper, ShipperConfig, ShipperSettings};
-use session_domain::{Event, LogLimits, RunGoal, SessionState};
+use session_domain::{Event, LogLimits, RunGoal, RunMode, SessionState};
 use session_ports::{
-    Clock, ExecutionSession, Ports, ServiceSettings, StopOutcome, SubscriptionItem, SystemClock,
+    Clock, ExecutionSession, Ports, RunPorts, ServiceSettings, StopOutcome, SubscriptionItem,
+    SystemClock,
 };
 
 const BIN: &str = env!("CARGO_BIN_EXE_prometeu-session-it");
@@ -346,7 +347,7 @@ fn in_process_session(
         RuntimeSettings {
             project_root: project,
             program: runtime,
-            mode: RuntimeMode::Run,
+            mode: RunMode::Run,
             debug_address: "127.0.0.1:7777".parse().expect("address"),
             handshake_timeout: Duration::from_secs(10),
             env: Default::default(),
@@ -363,8 +364,10 @@ fn in_process_session(
     };
     ExecutionSession::start(
         Ports {
-            shipper: Arc::new(shipper),
-            runtime: Arc::new(runtime),
+            factory: Arc::new(RunPorts {
+                shipper: Arc::new(shipper),
+                runtime: Arc::new(runtime),
+            }),
             clock,
         },
         Vec::new(),
@@ -389,7 +392,7 @@ async fn stop_latency(dir: &Path, options: &Options) {
                 grace,
             );
             let mut events = session.subscribe(0);
-            session.play(RunGoal::Play).await.expect("play");
+            session.play(RunGoal::Play.into()).await.expect("play");
             session
                 .wait_for_state(|state| state == SessionState::Running || !state.is_active())
                 .await;
@@ -433,7 +436,7 @@ async fn attach(dir: &Path, options: &Options) {
         "i=0; while [ $i -lt 100000 ]; do echo \"line $i of the backlog\"; i=$((i+1)); done; exec sleep 1000",
         Duration::from_millis(200),
     );
-    session.play(RunGoal::Play).await.expect("play");
+    session.play(RunGoal::Play.into()).await.expect("play");
     while session.snapshot().last_seq < 100_000 {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }

@@ -7,7 +7,7 @@ use std::process::Command;
 const BIN: &str = env!("CARGO_BIN_EXE_prometeu-session-it");
 
 /// A project whose build step would leave a marker if anything ran.
-fn project(config: &str) -> tempfile::TempDir {
+pub(crate) fn project(config: &str) -> tempfile::TempDir {
     let dir = tempfile::tempdir().expect("temp dir");
     let marker = dir.path().join("ran");
     let config = config.replace("MARKER", &marker.display().to_string());
@@ -22,7 +22,7 @@ fn set_executable(path: &Path) {
     std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755)).expect("chmod");
 }
 
-const GOOD: &str = r#"
+pub(crate) const GOOD: &str = r#"
 [runtime]
 path = "./runtime.sh"
 [shipper]
@@ -31,7 +31,7 @@ pack-validation = ["true"]
 pack = ["true"]
 "#;
 
-fn run_play(dir: &Path, extra: &[&str]) -> (i32, String, String) {
+pub(crate) fn run_play(dir: &Path, extra: &[&str]) -> (i32, String, String) {
     let output = Command::new(BIN)
         .arg("play")
         .arg("--project")

@@ -2,5 +2,8 @@
 
 mod cli;
 mod cli_config;
+mod cli_setting_values;
+mod cli_state_folder;
 mod runtime;
+mod settings_per_play;
 mod shipper;

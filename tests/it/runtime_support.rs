@@ -9,9 +9,8 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
 use adapter_process::ProcessTiming;
-use adapter_runtime::{Runtime, RuntimeMode, RuntimeSettings};
-use session_domain::StepRecord;
-use session_domain::{RuntimeEnd, RuntimeInfo, Severity, Source, Stream};
+use adapter_runtime::{Runtime, RuntimeSettings};
+use session_domain::{RunMode, RuntimeEnd, RuntimeInfo, Severity, Source, StepRecord, Stream};
 use session_ports::{PortOutput, RunningRuntime, RuntimeSource, SystemClock, output_channel};
 use tempfile::TempDir;
 use tokio::sync::Notify;
@@ -60,16 +59,16 @@ pub fn free_address() -> SocketAddr {
 impl Fake {
     /// A fake runtime in run mode.
     pub fn run() -> Self {
-        Self::new(RuntimeMode::Run, "127.0.0.1:7777".parse().expect("valid"))
+        Self::new(RunMode::Run, "127.0.0.1:7777".parse().expect("valid"))
     }
 
     /// A fake runtime in debug mode, serving DevTools on its own free port.
     pub fn debug() -> Self {
         let address = free_address();
-        Self::new(RuntimeMode::Debug, address).env("FAKE_RT_DEVTOOLS_ADDR", &address.to_string())
+        Self::new(RunMode::Debug, address).env("FAKE_RT_DEVTOOLS_ADDR", &address.to_string())
     }
 
-    fn new(mode: RuntimeMode, debug_address: SocketAddr) -> Self {
+    fn new(mode: RunMode, debug_address: SocketAddr) -> Self {
         let dir = tempfile::tempdir().expect("a temp dir");
         let pid_file = dir.path().join("pids");
         let settings = RuntimeSettings {

@@ -1,21 +1,26 @@
-//! Reading and validating `prometeu-session.toml`.
+//! Reading `prometeu-session.toml` through the catalogue into typed values.
 
+use std::borrow::Cow;
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
 use std::num::NonZeroUsize;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use adapter_runtime::RuntimeConfig;
 use adapter_shipper::{CartridgeConfig, ShipperConfig};
-use session_domain::EVENT_OVERHEAD_BYTES;
-use session_ports::{DurationSetting, InvalidSetting, SizeSetting};
+use session_domain::{EVENT_OVERHEAD_BYTES, RunMode};
+use session_ports::{InvalidSetting, SizeSetting};
 use toml::{Table, Value};
 
-use super::schema::{Kind, REQUIRED_CARTRIDGE_KEYS, TABLES, check, describe, nearest};
+use super::catalogue::{self, Presence, Setting, TABLES, literal, settings_of};
+use super::error::ConfigError;
+use super::kinds::{Mismatch, describe};
+use super::suggest::nearest;
 
 /// The file every command reads unless `--config` names another.
 pub const CONFIG_FILE_NAME: &str = "prometeu-session.toml";
 
-/// A configuration file, read and validated.
+/// A configuration file, read and validated: every value typed, every default applied.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ConfigFile {
     /// Where it was read from.
@@ -25,7 +30,7 @@ pub struct ConfigFile {
     /// `[log]`.
     pub log: LogSection,
     /// `[runtime]`.
-    pub runtime: RuntimeConfig,
+    pub runtime: RuntimeSection,
     /// `[shipper]`.
     pub shipper: ShipperConfig,
     /// `[cartridge]`, when present.
@@ -48,77 +53,24 @@ pub struct LogSection {
     pub max_line: NonZeroUsize,
     /// Events held for late subscribers.
     pub buffer_events: NonZeroUsize,
-    /// Bytes held for late subscribers (64 per event plus its text).
+    /// Bytes held for late subscribers (64 per event plus its text); at least `max_line` + 64.
     pub buffer_bytes: NonZeroUsize,
 }
 
-impl Default for SessionSection {
-    fn default() -> Self {
-        Self {
-            stop_grace: Duration::from_secs(2),
-            pipe_grace: Duration::from_millis(200),
-        }
-    }
-}
-
-impl Default for LogSection {
-    fn default() -> Self {
-        Self {
-            max_line: NonZeroUsize::new(64 * 1024).unwrap_or(NonZeroUsize::MIN),
-            buffer_events: NonZeroUsize::new(100_000).unwrap_or(NonZeroUsize::MIN),
-            buffer_bytes: NonZeroUsize::new(16 * 1024 * 1024).unwrap_or(NonZeroUsize::MIN),
-        }
-    }
-}
-
-/// Why a configuration file cannot be used. Every message names the file.
-#[derive(Debug, thiserror::Error)]
-pub enum ConfigError {
-    /// The file does not exist.
-    #[error("{}: no such file; run `prometeu-session init` in the project (or pass --project DIR or --config FILE)", path.display())]
-    Missing {
-        /// The path looked at.
-        path: PathBuf,
-    },
-    /// The file exists but cannot be read.
-    #[error("{}: cannot read it: {source}", path.display())]
-    Unreadable {
-        /// The path.
-        path: PathBuf,
-        /// Why.
-        #[source]
-        source: std::io::Error,
-    },
-    /// The file is not valid TOML.
-    #[error("{}:{line}:{column}: not valid TOML: {message}", path.display())]
-    Syntax {
-        /// The path.
-        path: PathBuf,
-        /// 1-based line of the problem.
-        line: usize,
-        /// 1-based column of the problem.
-        column: usize,
-        /// What the parser said.
-        message: String,
-    },
-    /// A key no table has.
-    #[error("{}: {place}: unknown key{hint}", path.display())]
-    UnknownKey {
-        /// The path.
-        path: PathBuf,
-        /// `[runtime] pth`, or `pth` at the top level.
-        place: String,
-        /// `; did you mean …?`, or the list of known keys.
-        hint: String,
-    },
-    /// A value of the wrong kind or out of range.
-    #[error("{}: {setting}", path.display())]
-    Invalid {
-        /// The path.
-        path: PathBuf,
-        /// Which table and key, what was found and what was expected.
-        setting: InvalidSetting,
-    },
+/// `[runtime]`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RuntimeSection {
+    /// The runtime program as written (relative to the project root, or a name on `PATH`);
+    /// not checked on disk here.
+    pub path: Option<PathBuf>,
+    /// `run` or `debug`.
+    pub mode: RunMode,
+    /// Debug mode: the DevTools address (a non-zero port).
+    pub debug_address: SocketAddr,
+    /// Debug mode: from spawn to handshake completed (above zero).
+    pub handshake_timeout: Duration,
+    /// Variables added to the runtime's environment.
+    pub env: BTreeMap<String, String>,
 }
 
 /// Reads and validates the file at `path`; only the first problem is reported.
@@ -142,7 +94,7 @@ pub fn load(path: &Path) -> Result<ConfigFile, ConfigError> {
 
 /// Validates the text of a configuration file read from `path`.
 pub fn parse(path: &Path, text: &str) -> Result<ConfigFile, ConfigError> {
-    let table: Table = text.parse().map_err(|error: toml::de::Error| {
+    let file: Table = text.parse().map_err(|error: toml::de::Error| {
         let (line, column) = error
             .span()
             .map_or((1, 1), |span| line_and_column(text, span.start));
@@ -153,83 +105,43 @@ pub fn parse(path: &Path, text: &str) -> Result<ConfigFile, ConfigError> {
             message: error.message().trim().to_owned(),
         }
     })?;
-    let invalid = |setting: InvalidSetting| ConfigError::Invalid {
-        path: path.to_owned(),
-        setting,
-    };
-    walk(path, &table)?;
+    check_names(path, &file)?;
+    let reader = Reader { path, file: &file };
 
-    let section = |name: &str| table.get(name).and_then(Value::as_table);
     let session = SessionSection {
-        stop_grace: duration(section("session"), "stop_grace")
-            .unwrap_or(SessionSection::default().stop_grace),
-        pipe_grace: duration(section("session"), "pipe_grace")
-            .unwrap_or(SessionSection::default().pipe_grace),
+        stop_grace: reader.read(&catalogue::STOP_GRACE)?,
+        pipe_grace: reader.read(&catalogue::PIPE_GRACE)?,
     };
-    let defaults = LogSection::default();
     let log = LogSection {
-        max_line: size(section("log"), "max_line").unwrap_or(defaults.max_line),
-        buffer_events: section("log")
-            .and_then(|log| log.get("buffer_events"))
-            .and_then(Value::as_integer)
-            .and_then(|count| usize::try_from(count).ok())
-            .and_then(NonZeroUsize::new)
-            .unwrap_or(defaults.buffer_events),
-        buffer_bytes: size(section("log"), "buffer_bytes").unwrap_or(defaults.buffer_bytes),
+        max_line: reader.read(&catalogue::MAX_LINE)?,
+        buffer_events: reader.read(&catalogue::BUFFER_EVENTS)?,
+        buffer_bytes: reader.read(&catalogue::BUFFER_BYTES)?,
     };
-    let needed = log.max_line.get().saturating_add(EVENT_OVERHEAD_BYTES);
-    if log.buffer_bytes.get() < needed {
-        let written = section("log").is_some_and(|log| log.contains_key("buffer_bytes"));
-        let setting = if written {
-            InvalidSetting {
-                table: "log".into(),
-                key: "buffer_bytes".into(),
-                found: format!("\"{}\"", SizeSetting(log.buffer_bytes.get() as u64)),
-                expected: format!(
-                    "at least max_line + 64 bytes ({needed} bytes), so that the longest line fits"
-                ),
-            }
-        } else {
-            InvalidSetting {
-                table: "log".into(),
-                key: "max_line".into(),
-                found: format!("\"{}\"", SizeSetting(log.max_line.get() as u64)),
-                expected: format!(
-                    "at most buffer_bytes - 64 bytes (buffer_bytes is {} by default); raise [log] buffer_bytes too",
-                    SizeSetting(log.buffer_bytes.get() as u64)
-                ),
-            }
-        };
-        return Err(invalid(setting));
-    }
-
-    let runtime: RuntimeConfig = typed(path, &table, "runtime")?.unwrap_or_default();
-    runtime.validate().map_err(invalid)?;
-    let shipper: ShipperConfig = typed(path, &table, "shipper")?.unwrap_or_default();
-    shipper.validate().map_err(invalid)?;
-    let cartridge = match section("cartridge") {
-        None => None,
-        Some(cartridge) => {
-            if let Some(missing) = REQUIRED_CARTRIDGE_KEYS
-                .iter()
-                .find(|key| !cartridge.contains_key(**key))
-            {
-                return Err(invalid(InvalidSetting {
-                    table: "cartridge".into(),
-                    key: (*missing).into(),
-                    found: "nothing".into(),
-                    expected: format!(
-                        "a value: [cartridge] needs {} (or remove the whole table and let the pack step write build/manifest.json)",
-                        REQUIRED_CARTRIDGE_KEYS.join(", ")
-                    ),
-                }));
-            }
-            let cartridge: Option<CartridgeConfig> = typed(path, &table, "cartridge")?;
-            if let Some(cartridge) = &cartridge {
-                cartridge.validate().map_err(invalid)?;
-            }
-            cartridge
-        }
+    check_the_longest_line_fits(&reader, log)?;
+    let runtime = RuntimeSection {
+        path: reader.read_optional(&catalogue::RUNTIME_PATH)?,
+        mode: reader.read(&catalogue::RUNTIME_MODE)?,
+        debug_address: reader.read(&catalogue::DEBUG_ADDRESS)?,
+        handshake_timeout: reader.read(&catalogue::HANDSHAKE_TIMEOUT)?,
+        env: reader.read(&catalogue::RUNTIME_ENV)?,
+    };
+    let shipper = ShipperConfig {
+        build: reader.read(&catalogue::BUILD)?,
+        pack_validation: reader.read(&catalogue::PACK_VALIDATION)?,
+        pack: reader.read(&catalogue::PACK)?,
+        env: reader.read(&catalogue::SHIPPER_ENV)?,
+    };
+    let cartridge = if file.contains_key("cartridge") {
+        Some(CartridgeConfig {
+            app_id: reader.read(&catalogue::APP_ID)?,
+            title: reader.read(&catalogue::TITLE)?,
+            app_version: reader.read(&catalogue::APP_VERSION)?,
+            app_mode: reader.read(&catalogue::APP_MODE)?,
+            entrypoint: reader.read(&catalogue::ENTRYPOINT)?,
+            capabilities: reader.read(&catalogue::CAPABILITIES)?,
+        })
+    } else {
+        None
     };
     Ok(ConfigFile {
         path: path.to_owned(),
@@ -241,15 +153,124 @@ pub fn parse(path: &Path, text: &str) -> Result<ConfigFile, ConfigError> {
     })
 }
 
-/// Checks every table and key against the schema, in file order.
-fn walk(path: &Path, file: &Table) -> Result<(), ConfigError> {
+/// Reads settings out of a file whose names were checked.
+struct Reader<'a> {
+    path: &'a Path,
+    file: &'a Table,
+}
+
+impl Reader<'_> {
+    /// A setting that always has a value: written, or its default (or, when required, an
+    /// error if it is missing).
+    fn read<T>(&self, setting: &Setting<T>) -> Result<T, ConfigError> {
+        self.read_optional(setting)?
+            .ok_or_else(|| self.missing(setting))
+    }
+
+    /// A setting that may have no value at all.
+    fn read_optional<T>(&self, setting: &Setting<T>) -> Result<Option<T>, ConfigError> {
+        let value = match (self.written(setting), setting.presence) {
+            (Some(value), _) => Cow::Borrowed(value),
+            (None, Presence::Optional { .. }) => return Ok(None),
+            (None, Presence::Required { .. }) => return Err(self.missing(setting)),
+            // A default that does not read is a bug, caught by the catalogue's tests; it is
+            // still reported as one line rather than a panic.
+            (None, Presence::Default(text)) => Cow::Owned(literal(text).ok_or_else(|| {
+                self.invalid(
+                    setting,
+                    format!("the built-in default {text}"),
+                    "TOML".into(),
+                )
+            })?),
+        };
+        (setting.kind.read)(&value)
+            .map(Some)
+            .map_err(|mismatch| self.mismatch(setting, &value, mismatch))
+    }
+
+    fn written<T>(&self, setting: &Setting<T>) -> Option<&Value> {
+        self.file.get(setting.table)?.as_table()?.get(setting.key)
+    }
+
+    fn mismatch<T>(&self, setting: &Setting<T>, value: &Value, mismatch: Mismatch) -> ConfigError {
+        let (key, found) = match mismatch.entry {
+            Some((entry, found)) => (format!("{}.{entry}", setting.key), found),
+            None => (setting.key.to_owned(), describe(value)),
+        };
+        ConfigError::Invalid {
+            path: self.path.to_owned(),
+            setting: InvalidSetting {
+                table: setting.table.to_owned(),
+                key,
+                found,
+                expected: mismatch.expected,
+            },
+        }
+    }
+
+    fn invalid<T>(&self, setting: &Setting<T>, found: String, expected: String) -> ConfigError {
+        ConfigError::Invalid {
+            path: self.path.to_owned(),
+            setting: InvalidSetting {
+                table: setting.table.to_owned(),
+                key: setting.key.to_owned(),
+                found,
+                expected,
+            },
+        }
+    }
+
+    fn missing<T>(&self, setting: &Setting<T>) -> ConfigError {
+        let required: Vec<&str> = settings_of(setting.table)
+            .filter(|other| matches!(other.presence(), Presence::Required { .. }))
+            .map(|other| other.key())
+            .collect();
+        self.invalid(
+            setting,
+            "nothing".into(),
+            format!(
+                "a value: [{}] needs {} (or remove the whole table and let the pack step write build/manifest.json)",
+                setting.table,
+                required.join(", ")
+            ),
+        )
+    }
+}
+
+/// `buffer_bytes` must hold the longest line; the error names the key that was written.
+fn check_the_longest_line_fits(reader: &Reader<'_>, log: LogSection) -> Result<(), ConfigError> {
+    let needed = log.max_line.get().saturating_add(EVENT_OVERHEAD_BYTES);
+    if log.buffer_bytes.get() >= needed {
+        return Ok(());
+    }
+    let shown = |bytes: NonZeroUsize| format!("\"{}\"", SizeSetting(bytes.get() as u64));
+    Err(if reader.written(&catalogue::BUFFER_BYTES).is_some() {
+        reader.invalid(
+            &catalogue::BUFFER_BYTES,
+            shown(log.buffer_bytes),
+            format!("at least max_line + 64 bytes ({needed} bytes), so that the longest line fits"),
+        )
+    } else {
+        reader.invalid(
+            &catalogue::MAX_LINE,
+            shown(log.max_line),
+            format!(
+                "at most buffer_bytes - 64 bytes (buffer_bytes is {} by default); raise [log] buffer_bytes too",
+                SizeSetting(log.buffer_bytes.get() as u64)
+            ),
+        )
+    })
+}
+
+/// Checks every table and key name against the catalogue, in file order.
+fn check_names(path: &Path, file: &Table) -> Result<(), ConfigError> {
     let all_tables = TABLES.iter().map(|table| table.name);
     for (name, value) in file {
-        let Some(schema) = TABLES.iter().find(|table| table.name == name) else {
+        if !TABLES.iter().any(|table| table.name == name) {
             let hint = match (value, nearest(name, all_tables.clone())) {
                 (Value::Table(_), Some(table)) => format!("; did you mean [{table}]?"),
                 _ => match TABLES.iter().find_map(|table| {
-                    nearest(name, table.keys.iter().map(|(key, _)| *key))
+                    nearest(name, settings_of(table.name).map(|setting| setting.key()))
                         .map(|key| (table.name, key))
                 }) {
                     Some((table, key)) => format!("; did you mean `{key}` in [{table}]?"),
@@ -273,7 +294,7 @@ fn walk(path: &Path, file: &Table) -> Result<(), ConfigError> {
                 place,
                 hint,
             });
-        };
+        }
         let Value::Table(table) = value else {
             return Err(ConfigError::Invalid {
                 path: path.to_owned(),
@@ -287,83 +308,20 @@ fn walk(path: &Path, file: &Table) -> Result<(), ConfigError> {
                 },
             });
         };
-        for (key, value) in table {
-            let Some((_, kind)) = schema.keys.iter().find(|(known, _)| known == key) else {
-                let known = schema.keys.iter().map(|(known, _)| *known);
-                let hint = match nearest(key, known.clone()) {
-                    Some(suggestion) => format!("; did you mean `{suggestion}`?"),
-                    None => format!("; [{name}] takes {}", known.collect::<Vec<_>>().join(", ")),
-                };
-                return Err(ConfigError::UnknownKey {
-                    path: path.to_owned(),
-                    place: format!("[{name}] {key}"),
-                    hint,
-                });
+        let known = settings_of(name).map(|setting| setting.key());
+        if let Some(key) = table.keys().find(|key| !known.clone().any(|k| k == *key)) {
+            let hint = match nearest(key, known.clone()) {
+                Some(suggestion) => format!("; did you mean `{suggestion}`?"),
+                None => format!("; [{name}] takes {}", known.collect::<Vec<_>>().join(", ")),
             };
-            if let (Kind::TextMap, Value::Table(entries)) = (kind, value) {
-                if let Some((entry, found)) = entries.iter().find(|(_, entry)| !entry.is_str()) {
-                    return Err(ConfigError::Invalid {
-                        path: path.to_owned(),
-                        setting: InvalidSetting {
-                            table: name.clone(),
-                            key: format!("{key}.{entry}"),
-                            found: describe(found),
-                            expected: "a string (write numbers in quotes: \"1\")".into(),
-                        },
-                    });
-                }
-            }
-            if let Err(expected) = check(*kind, value) {
-                return Err(ConfigError::Invalid {
-                    path: path.to_owned(),
-                    setting: InvalidSetting {
-                        table: name.clone(),
-                        key: key.clone(),
-                        found: describe(value),
-                        expected,
-                    },
-                });
-            }
+            return Err(ConfigError::UnknownKey {
+                path: path.to_owned(),
+                place: format!("[{name}] {key}"),
+                hint,
+            });
         }
     }
     Ok(())
-}
-
-fn typed<T: serde::de::DeserializeOwned>(
-    path: &Path,
-    file: &Table,
-    name: &str,
-) -> Result<Option<T>, ConfigError> {
-    let Some(value) = file.get(name) else {
-        return Ok(None);
-    };
-    value
-        .clone()
-        .try_into()
-        .map(Some)
-        .map_err(|error: toml::de::Error| ConfigError::Invalid {
-            path: path.to_owned(),
-            setting: InvalidSetting {
-                table: name.to_owned(),
-                key: "(the table itself)".into(),
-                found: describe(value),
-                expected: error.message().trim().to_owned(),
-            },
-        })
-}
-
-fn duration(table: Option<&Table>, key: &str) -> Option<Duration> {
-    table?
-        .get(key)?
-        .as_str()?
-        .parse::<DurationSetting>()
-        .ok()
-        .map(|setting| setting.0)
-}
-
-fn size(table: Option<&Table>, key: &str) -> Option<NonZeroUsize> {
-    let bytes = table?.get(key)?.as_str()?.parse::<SizeSetting>().ok()?.0;
-    NonZeroUsize::new(usize::try_from(bytes).ok()?)
 }
 
 fn line_and_column(text: &str, offset: usize) -> (usize, usize) {

@@ -129,7 +129,7 @@ async fn a_failed_preparation_ends_prepare_failed_and_never_launches(
     let runtime = no_runtime();
     let harness = Harness::start(shipper.clone(), runtime.clone());
 
-    let played = within("play", harness.session.play(RunGoal::Play)).await;
+    let played = within("play", harness.session.play(RunGoal::Play.into())).await;
     assert_eq!(played, Ok(PlayOutcome::Started { run: 1 }));
     let end = within("the run to end", harness.session.settled()).await;
     assert_eq!(end.state, S::PrepareFailed);

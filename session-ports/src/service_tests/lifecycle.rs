@@ -60,7 +60,7 @@ async fn a_run_goes_idle_preparing_connecting_running_stopped_with_exact_events(
     let mut early = session.subscribe(0);
     assert_eq!(session.state(), S::Idle);
 
-    let played = within("play", session.play(RunGoal::Play)).await;
+    let played = within("play", session.play(RunGoal::Play.into())).await;
     assert_eq!(played, Ok(PlayOutcome::Started { run: 1 }));
     assert_eq!(session.state(), S::Preparing);
     within("the build lines", shipper.wait_sent(1)).await;
@@ -170,7 +170,7 @@ async fn a_prepare_only_run_ends_prepared_and_never_launches_the_runtime() {
     let runtime = no_runtime();
     let harness = Harness::start_on(shipper.clone(), runtime.clone(), clock);
 
-    let played = within("prepare", harness.session.play(RunGoal::Prepare)).await;
+    let played = within("prepare", harness.session.play(RunGoal::Prepare.into())).await;
     assert_eq!(played, Ok(PlayOutcome::Started { run: 1 }));
     let end = within("the run to end", harness.session.settled()).await;
     assert_eq!(end.state, S::Prepared);
@@ -234,7 +234,7 @@ async fn each_play_after_a_terminal_state_starts_the_next_run_and_seq_continues(
     let mut outcomes = Vec::new();
     let mut ends = Vec::new();
     for goal in [RunGoal::Play, RunGoal::Play, RunGoal::Prepare] {
-        outcomes.push(within("play", session.play(goal)).await);
+        outcomes.push(within("play", session.play(goal.into())).await);
         ends.push(within("the run to end", session.settled()).await);
     }
     assert_eq!(
@@ -327,17 +327,17 @@ async fn play_while_a_run_is_active_is_ignored_reported_and_changes_nothing() {
 
     let mut ignored = Vec::new();
     play_opened(session).await;
-    ignored.push(within("play", session.play(RunGoal::Prepare)).await);
+    ignored.push(within("play", session.play(RunGoal::Prepare.into())).await);
     assert_eq!(session.state(), S::Preparing);
     prepared.allow(1);
     wait_for_state(&mut events, S::Connecting).await;
-    ignored.push(within("play", session.play(RunGoal::Play)).await);
+    ignored.push(within("play", session.play(RunGoal::Play.into())).await);
     ready.allow(1);
     wait_for_state(&mut events, S::Running).await;
-    ignored.push(within("play", session.play(RunGoal::Play)).await);
+    ignored.push(within("play", session.play(RunGoal::Play.into())).await);
     let stopped = within("stop", session.stop("user asked")).await;
     assert_eq!(stopped, Ok(StopOutcome::Requested));
-    ignored.push(within("play", session.play(RunGoal::Play)).await);
+    ignored.push(within("play", session.play(RunGoal::Play.into())).await);
     assert_eq!(session.state(), S::Stopping);
     let killed = within("kill", session.kill_now()).await;
     assert_eq!(killed, Ok(KillOutcome::Killing));

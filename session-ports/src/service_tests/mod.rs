@@ -8,6 +8,7 @@
 
 mod failures;
 mod lifecycle;
+mod settings;
 mod shutdown;
 mod sinks;
 mod stopping;
@@ -26,8 +27,8 @@ use session_domain::{
 use crate::fakes::{CollectingSink, SinkRecord};
 use crate::{
     Clock, ExecutionSession, LogSink, ManualClock, MockRunningPreparation, MockRunningRuntime,
-    MockRuntimeSource, MockShipperSource, Ports, RuntimeSource, ServiceSettings, ShipperSource,
-    Subscription, SubscriptionItem,
+    MockRuntimeSource, MockShipperSource, Ports, RunPorts, RunPortsFactory, RuntimeSource,
+    ServiceSettings, ShipperSource, Subscription, SubscriptionItem,
 };
 
 /// 2026-04-06T10:00:00Z, when every test's clock starts.
@@ -59,7 +60,7 @@ async fn within<F: Future>(what: &str, future: F) -> F::Output {
 
 /// Asks `session` to play, and expects the run to open.
 async fn play_opened(session: &ExecutionSession) {
-    within("play", session.play(RunGoal::Play))
+    within("play", session.play(RunGoal::Play.into()))
         .await
         .expect("open");
 }
@@ -101,8 +102,17 @@ impl Harness {
         clock: Arc<ManualClock>,
         settings: ServiceSettings,
     ) -> Self {
+        Self::start_with_factory(Arc::new(RunPorts { shipper, runtime }), clock, settings)
+    }
+
+    /// A session whose runs get their ports from `factory`.
+    fn start_with_factory(
+        factory: Arc<dyn RunPortsFactory>,
+        clock: Arc<ManualClock>,
+        settings: ServiceSettings,
+    ) -> Self {
         let (sink, record) = CollectingSink::new("stdout").boxed();
-        let session = start_session(shipper, runtime, &clock, vec![sink], settings);
+        let session = start_session_with(factory, &clock, vec![sink], settings);
         Self {
             session,
             sink: record,
@@ -123,16 +133,19 @@ fn start_session(
     sinks: Vec<Box<dyn LogSink>>,
     settings: ServiceSettings,
 ) -> ExecutionSession {
+    // The same ports serve every play: these tests are about the service, not the settings.
+    let factory = Arc::new(RunPorts { shipper, runtime });
+    start_session_with(factory, clock, sinks, settings)
+}
+
+fn start_session_with(
+    factory: Arc<dyn RunPortsFactory>,
+    clock: &Arc<ManualClock>,
+    sinks: Vec<Box<dyn LogSink>>,
+    settings: ServiceSettings,
+) -> ExecutionSession {
     let clock: Arc<dyn Clock> = Arc::clone(clock) as Arc<dyn Clock>;
-    ExecutionSession::start(
-        Ports {
-            shipper,
-            runtime,
-            clock,
-        },
-        sinks,
-        settings,
-    )
+    ExecutionSession::start(Ports { factory, clock }, sinks, settings)
 }
 
 /// Takes back a port the test shared with the service once the service let go of it, so

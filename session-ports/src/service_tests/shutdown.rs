@@ -72,7 +72,7 @@ async fn shutdown_during_a_run_stops_it_flushes_the_sinks_and_ends_every_subscri
     assert_eq!(only_events(drain(&mut session.subscribe(0)).await), sink);
 
     // The session is gone: commands say so, a second shutdown returns.
-    assert_eq!(session.play(RunGoal::Play).await, Err(SessionClosed));
+    assert_eq!(session.play(RunGoal::Play.into()).await, Err(SessionClosed));
     assert_eq!(session.stop("late").await, Err(SessionClosed));
     assert_eq!(session.kill_now().await, Err(SessionClosed));
     within("a second shutdown", session.shutdown()).await;
@@ -142,7 +142,7 @@ async fn a_session_task_that_dies_ends_subscriptions_and_settled_instead_of_hang
     );
     let mut subscription = session.subscribe(0);
 
-    assert_eq!(session.play(RunGoal::Play).await, Err(SessionClosed));
+    assert_eq!(session.play(RunGoal::Play.into()).await, Err(SessionClosed));
     // The run had been entered before the port panicked; the state it left is final.
     let end = within("settled after the task died", session.settled()).await;
     assert_eq!(end.state, S::Preparing);

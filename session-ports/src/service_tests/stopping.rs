@@ -486,7 +486,7 @@ async fn a_port_that_reports_stopped_with_no_stop_asked_still_ends_the_run() {
     ));
     let harness = Harness::start_on(shipper, runtime, clock);
     let mut events = harness.session.subscribe(0);
-    within("play", harness.session.play(RunGoal::Play))
+    within("play", harness.session.play(RunGoal::Play.into()))
         .await
         .expect("the session is up");
     let stopped = wait_for_state(&mut events, S::Stopped).await;

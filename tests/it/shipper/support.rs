@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use adapter_process::ProcessTiming;
-use adapter_shipper::{CartridgeConfig, Shipper, ShipperConfig, ShipperSettings};
+use adapter_shipper::{AppMode, CartridgeConfig, Shipper, ShipperConfig, ShipperSettings};
 use session_domain::StepRecord;
 use session_domain::{PortFailure, PreparationEnd, Severity, Source, Step, Stream, Timestamp};
 use session_ports::{PortOutput, RunningPreparation, ShipperSource, SystemClock, output_channel};
@@ -139,7 +139,7 @@ pub fn color_square() -> CartridgeConfig {
         app_id: 1,
         title: "ColorSquare ☕".to_owned(),
         app_version: "1.0.0".to_owned(),
-        app_mode: "Game".to_owned(),
+        app_mode: AppMode::Game,
         entrypoint: "main".to_owned(),
         capabilities: vec!["gfx".to_owned(), "audio".to_owned()],
     }

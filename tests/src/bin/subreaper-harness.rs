@@ -21,7 +21,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use adapter_process::{ProcessTiming, become_subreaper};
-use adapter_runtime::{Runtime, RuntimeMode, RuntimeSettings};
+use adapter_runtime::{Runtime, RuntimeSettings};
+use session_domain::RunMode;
 use session_ports::{PortOutput, RuntimeSource, SystemClock, output_channel};
 
 fn main() {
@@ -51,7 +52,7 @@ fn main() {
     let settings = RuntimeSettings {
         project_root: PathBuf::from(project),
         program: PathBuf::from(fake),
-        mode: RuntimeMode::Run,
+        mode: RunMode::Run,
         debug_address: "127.0.0.1:7777".parse().expect("a valid address"),
         handshake_timeout: Duration::from_secs(10),
         env,

@@ -1,0 +1,214 @@
+//! The project lock: one `prometeu-session` per project at a time.
+
+use std::ffi::CStr;
+use std::fs::File;
+use std::io::{self, Read, Seek, SeekFrom, Write};
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+use std::os::unix::fs::{FileTypeExt, MetadataExt};
+use std::path::{Path, PathBuf};
+
+/// The lock file's name in the state folder. It is never deleted: the kernel releases the
+/// lock when the holder dies, and the pid in it is only a hint for the message.
+pub const LOCK_FILE_NAME: &str = "lock";
+
+const LOCK_FILE_NAME_C: &CStr = c"lock";
+
+/// A held project lock; released when dropped (or when the process dies).
+#[derive(Debug)]
+pub struct ProjectLock {
+    _file: File,
+}
+
+/// Why the project could not be locked.
+#[derive(Debug, thiserror::Error)]
+pub enum LockError {
+    /// Another process holds it.
+    #[error("{path}: another prometeu-session{holder} is using this project; stop it first", path = path.display())]
+    Held {
+        /// The lock file.
+        path: PathBuf,
+        /// ` (pid N)`, when the file names one.
+        holder: String,
+    },
+    /// The lock is a symbolic link, which is never followed.
+    #[error(
+        "{}: is a symbolic link, which prometeu-session never follows; remove the link (the session creates the lock itself)",
+        path.display()
+    )]
+    SymbolicLink {
+        /// The lock file.
+        path: PathBuf,
+    },
+    /// Something other than a regular file of its own has the lock's name.
+    #[error(
+        "{}: is {what}, not a regular file the session can own; move it away or remove it (the session creates the lock itself)",
+        path.display()
+    )]
+    NotARegularFile {
+        /// The lock file.
+        path: PathBuf,
+        /// What it is instead (`a directory`, `a FIFO`, `a file with another name too`).
+        what: &'static str,
+    },
+    /// The lock file cannot be opened or locked.
+    #[error("{path}: cannot lock the project: {source}", path = path.display())]
+    Io {
+        /// The lock file.
+        path: PathBuf,
+        /// Why.
+        #[source]
+        source: io::Error,
+    },
+}
+
+/// Opens `lock` inside `folder` without following a link, takes the lock without waiting,
+/// and only then writes our pid into it. `path` is for messages.
+pub(super) fn take(folder: &File, path: &Path) -> Result<ProjectLock, LockError> {
+    let io_error = |source| LockError::Io {
+        path: path.to_owned(),
+        source,
+    };
+    // O_NONBLOCK: opening a FIFO must not wait for a writer; it is refused just below.
+    let flags =
+        libc::O_RDWR | libc::O_CREAT | libc::O_NOFOLLOW | libc::O_CLOEXEC | libc::O_NONBLOCK;
+    // SAFETY: `folder` is an open directory descriptor and the name a NUL-terminated string;
+    // the descriptor returned is owned below.
+    let fd = unsafe { libc::openat(folder.as_raw_fd(), LOCK_FILE_NAME_C.as_ptr(), flags, 0o600) };
+    if fd < 0 {
+        let error = io::Error::last_os_error();
+        return Err(match error.raw_os_error() {
+            Some(libc::ELOOP) => LockError::SymbolicLink {
+                path: path.to_owned(),
+            },
+            Some(libc::EISDIR) => LockError::NotARegularFile {
+                path: path.to_owned(),
+                what: "a directory",
+            },
+            _ => io_error(error),
+        });
+    }
+    // SAFETY: `fd` was just opened and nothing else owns it.
+    let mut file = File::from(unsafe { OwnedFd::from_raw_fd(fd) });
+    let meta = file.metadata().map_err(io_error)?;
+    let file_type = meta.file_type();
+    let what = if file_type.is_dir() {
+        Some("a directory")
+    } else if file_type.is_fifo() {
+        Some("a FIFO")
+    } else if file_type.is_socket() {
+        Some("a socket")
+    } else if !file_type.is_file() {
+        Some("a device")
+    } else if meta.nlink() > 1 {
+        // A hard link to some other file of the user's: writing our pid would overwrite it.
+        Some("a file with another name too (a hard link)")
+    } else {
+        None
+    };
+    if let Some(what) = what {
+        return Err(LockError::NotARegularFile {
+            path: path.to_owned(),
+            what,
+        });
+    }
+    // SAFETY: flock takes a file descriptor we own for the duration of the call.
+    if unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) } != 0 {
+        let error = io::Error::last_os_error();
+        if error.raw_os_error() == Some(libc::EWOULDBLOCK) {
+            let mut text = String::new();
+            let _ = file.read_to_string(&mut text);
+            let holder = match text.trim().parse::<u32>() {
+                Ok(pid) => format!(" (pid {pid})"),
+                Err(_) => String::new(),
+            };
+            return Err(LockError::Held {
+                path: path.to_owned(),
+                holder,
+            });
+        }
+        return Err(io_error(error));
+    }
+    // Truncated only now that the lock is ours: the pid of a live holder is never erased.
+    let written = file
+        .set_len(0)
+        .and_then(|()| file.seek(SeekFrom::Start(0)))
+        .and_then(|_| writeln!(file, "{}", std::process::id()));
+    written.map_err(io_error)?;
+    Ok(ProjectLock { _file: file })
+}
+
+#[cfg(test)]
+mod tests {
+    use std::os::unix::fs::symlink;
+
+    use super::super::{STATE_FOLDER_NAME, open};
+    use super::*;
+
+    #[test]
+    fn holds_our_pid_and_refuses_a_second_holder() {
+        let root = tempfile::tempdir().expect("temp dir");
+        let folder = open(root.path()).expect("opens");
+        let held = folder.lock().expect("locks");
+        let path = root.path().join(STATE_FOLDER_NAME).join(LOCK_FILE_NAME);
+        assert_eq!(
+            std::fs::read_to_string(&path).expect("read"),
+            format!("{}\n", std::process::id())
+        );
+        // flock locks belong to the open file description: a second open is a second holder.
+        let error = open(root.path()).expect("opens").lock().expect_err("held");
+        assert!(
+            error
+                .to_string()
+                .contains(&format!("(pid {})", std::process::id())),
+            "{error}"
+        );
+        drop(held);
+        open(root.path())
+            .expect("opens")
+            .lock()
+            .expect("free again");
+    }
+
+    #[test]
+    fn refuses_a_link_a_directory_a_fifo_and_a_hard_link_leaving_them_untouched() {
+        let root = tempfile::tempdir().expect("temp dir");
+        let folder = open(root.path()).expect("opens");
+        let lock = root.path().join(STATE_FOLDER_NAME).join(LOCK_FILE_NAME);
+        let precious = root.path().join("precious.txt");
+        std::fs::write(&precious, "keep me\n").expect("write");
+
+        symlink(&precious, &lock).expect("symlink");
+        assert!(matches!(folder.lock(), Err(LockError::SymbolicLink { .. })));
+        std::fs::remove_file(&lock).expect("remove");
+
+        std::fs::hard_link(&precious, &lock).expect("hard link");
+        assert!(matches!(
+            folder.lock(),
+            Err(LockError::NotARegularFile { .. })
+        ));
+        std::fs::remove_file(&lock).expect("remove");
+
+        std::fs::create_dir(&lock).expect("mkdir");
+        assert!(matches!(
+            folder.lock(),
+            Err(LockError::NotARegularFile {
+                what: "a directory",
+                ..
+            })
+        ));
+        std::fs::remove_dir(&lock).expect("rmdir");
+
+        let name = std::ffi::CString::new(lock.as_os_str().as_encoded_bytes()).expect("no NUL");
+        // SAFETY: mkfifo reads a NUL-terminated path.
+        assert_eq!(unsafe { libc::mkfifo(name.as_ptr(), 0o600) }, 0);
+        assert!(matches!(
+            folder.lock(),
+            Err(LockError::NotARegularFile { what: "a FIFO", .. })
+        ));
+
+        assert_eq!(
+            std::fs::read_to_string(&precious).expect("read"),
+            "keep me\n"
+        );
+    }
+}
