@@ -133,7 +133,7 @@ impl CommonArgs {
 }
 
 fn parse_source(text: &str) -> Result<Source, String> {
-    Source::from_name(text).ok_or_else(|| {
+    Source::from_name_lenient(text).ok_or_else(|| {
         let known: Vec<&str> = Source::ALL.iter().map(|source| source.as_str()).collect();
         format!(
             "unknown source {text:?}; the sources are {}",
@@ -143,12 +143,7 @@ fn parse_source(text: &str) -> Result<Source, String> {
 }
 
 fn parse_severity(text: &str) -> Result<Severity, String> {
-    let name = match text.to_ascii_lowercase().as_str() {
-        "warning" => "warn".to_owned(),
-        "err" => "error".to_owned(),
-        other => other.to_owned(),
-    };
-    Severity::from_name(&name).ok_or_else(|| {
+    Severity::from_name_lenient(text).ok_or_else(|| {
         format!("unknown severity {text:?}; the levels are trace, debug, info, warn, error")
     })
 }

@@ -5,12 +5,12 @@
 use std::fs::File;
 use std::time::Duration;
 
-use session_domain::RunGoal;
+use session_domain::{EventFilter, RunGoal};
 
 use crate::cli::{CommonArgs, Format, PlayArgs};
 use crate::config::{CONFIG_FILE_NAME, FlagPath, Overrides};
 use crate::exit::Fatal;
-use crate::output::{Filter, use_color};
+use crate::output::use_color;
 use crate::run_settings::{RunSettings, SettingsSource, clean, load_run_settings};
 use crate::state_folder::{self, ProjectLock};
 
@@ -26,7 +26,7 @@ pub struct RunPlan {
     /// `--format`.
     pub format: Format,
     /// `--source` and `--min-severity`.
-    pub filter: Filter,
+    pub filter: EventFilter,
     /// Whether stdout gets colour.
     pub color: bool,
     /// `--log-file`, created or truncated.
@@ -107,9 +107,10 @@ fn plan(common: &CommonArgs, play: Option<&PlayArgs>) -> Result<RunPlan, Fatal> 
         source,
         settings,
         format: common.format,
-        filter: Filter {
+        filter: EventFilter {
             sources: (!common.source.is_empty()).then(|| common.source.clone()),
             min_severity: common.min_severity,
+            kinds: None,
         },
         color: common.format == Format::Human
             && use_color(common.color_choice(), |name| std::env::var(name).ok()),

@@ -2,7 +2,6 @@
 
 mod color;
 mod escapes;
-mod filter;
 mod human;
 mod local_time;
 mod log_file;
@@ -13,7 +12,6 @@ mod stdout_watch;
 mod summary;
 
 pub use color::{ColorChoice, use_color};
-pub use filter::Filter;
 pub use human::HumanFormat;
 pub(crate) use log_file::LogFileWriter;
 pub(crate) use outputs::{OutputsFinished, start_outputs};

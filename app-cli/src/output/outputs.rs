@@ -6,7 +6,9 @@ use std::fs::File;
 use session_ports::LogSink;
 
 use super::sink_thread::{Finished, SinkThread, start_sink_thread};
-use super::{Filter, LogFileWriter, StdoutFormat, StdoutWriter};
+use session_domain::EventFilter;
+
+use super::{LogFileWriter, StdoutFormat, StdoutWriter};
 
 /// The sinks to give the session, and their threads to join once it has shut down.
 pub(crate) struct Outputs {
@@ -42,7 +44,7 @@ impl std::fmt::Debug for Outputs {
 /// Starts the writer threads.
 pub(crate) fn start_outputs(
     format: StdoutFormat,
-    filter: Filter,
+    filter: EventFilter,
     log_file: Option<File>,
 ) -> std::io::Result<Outputs> {
     let mut sinks: Vec<Box<dyn LogSink>> = Vec::new();

@@ -2,10 +2,9 @@
 
 use std::io::{self, Write};
 
-use session_domain::{Batch, JsonWriter};
+use session_domain::{Batch, EventFilter, JsonWriter};
 use session_ports::SinkError;
 
-use super::filter::Filter;
 use super::human::HumanFormat;
 use super::sink_thread::BatchWriter;
 
@@ -23,14 +22,14 @@ pub(crate) enum StdoutFormat {
 #[derive(Debug)]
 pub(crate) struct StdoutWriter {
     pub(crate) format: StdoutFormat,
-    filter: Filter,
+    filter: EventFilter,
     buffer: Vec<u8>,
     /// The reader went away (`| head`): nothing more is written, the summary included.
     pub(crate) closed: bool,
 }
 
 impl StdoutWriter {
-    pub(crate) fn new(format: StdoutFormat, filter: Filter) -> Self {
+    pub(crate) fn new(format: StdoutFormat, filter: EventFilter) -> Self {
         Self {
             format,
             filter,
