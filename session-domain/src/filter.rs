@@ -1,8 +1,6 @@
 //! Which events a reader wants: by kind, and for `log` events by source and severity. Used by
 //! the CLI's stdout and by the server's streams alike.
 
-use std::fmt;
-
 use crate::{EventView, Severity, Source};
 
 /// The kinds of event in the stream.
@@ -46,12 +44,6 @@ impl EventKind {
     }
 }
 
-impl fmt::Display for EventKind {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
 /// A filter over events. The default passes everything.
 ///
 /// `sources` and `min_severity` apply to `log` events only: a state change or a step's facts
@@ -88,6 +80,8 @@ impl EventFilter {
         self.sources.is_none() && self.min_severity.is_none() && self.kinds.is_none()
     }
 }
+
+crate::display_as_wire_name!(EventKind);
 
 #[cfg(test)]
 mod tests {

@@ -5,6 +5,18 @@
 //! sleeps: time comes in as a [`Timestamp`] value, and every rule is testable without a runtime.
 #![warn(missing_docs)]
 
+/// `Display` as the value's wire name (`as_str`), for the enums that travel by name.
+macro_rules! display_as_wire_name {
+    ($($name:ty),+) => {
+        $(impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        })+
+    };
+}
+pub(crate) use display_as_wire_name;
+
 mod batch;
 mod duration_text;
 mod event;

@@ -1,7 +1,5 @@
 //! How a run starts the runtime: the one definition every crate and frontend uses.
 
-use std::fmt;
-
 use serde::{Deserialize, Serialize};
 
 /// How the runtime is started for a run.
@@ -28,11 +26,7 @@ impl RunMode {
     }
 }
 
-impl fmt::Display for RunMode {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+crate::display_as_wire_name!(RunMode);
 
 #[cfg(test)]
 mod tests {

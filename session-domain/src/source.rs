@@ -1,7 +1,5 @@
 //! Where a log line comes from, how severe it is, and which stream carried it.
 
-use std::fmt;
-
 use serde::{Deserialize, Serialize};
 
 /// One of the shipper's three preparation steps, in the order they run.
@@ -36,12 +34,6 @@ impl Step {
             Self::PackValidation => Source::PackValidation,
             Self::Pack => Source::Pack,
         }
-    }
-}
-
-impl fmt::Display for Step {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
     }
 }
 
@@ -96,12 +88,6 @@ impl Source {
         Self::ALL
             .into_iter()
             .find(|source| source.as_str().eq_ignore_ascii_case(name))
-    }
-}
-
-impl fmt::Display for Source {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
     }
 }
 
@@ -160,12 +146,6 @@ impl Severity {
     }
 }
 
-impl fmt::Display for Severity {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
 /// The channel a line was read from: present exactly for lines read from a pipe or the socket.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -188,6 +168,8 @@ impl Stream {
         }
     }
 }
+
+crate::display_as_wire_name!(Step, Source, Severity);
 
 #[cfg(test)]
 mod tests {

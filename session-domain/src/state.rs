@@ -1,7 +1,5 @@
 //! The session's states and run goals.
 
-use std::fmt;
-
 use serde::{Deserialize, Serialize};
 
 /// A run's number: 1 for the session's first run, one more for each `play`.
@@ -80,12 +78,6 @@ impl SessionState {
     }
 }
 
-impl fmt::Display for SessionState {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
 /// What a run is for, fixed when it starts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -95,6 +87,8 @@ pub enum RunGoal {
     /// Prepare only; the run ends `prepared`.
     Prepare,
 }
+
+crate::display_as_wire_name!(SessionState);
 
 #[cfg(test)]
 mod tests {

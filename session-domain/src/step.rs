@@ -3,8 +3,6 @@
 //! Frontends build their summaries, timelines and exit reports from these, never from the
 //! words of a `session` line.
 
-use std::fmt;
-
 use serde::{Deserialize, Serialize};
 
 use crate::{AbnormalExit, Signal, Source, Step, Termination, Timestamp};
@@ -68,12 +66,6 @@ impl From<Step> for StepName {
     }
 }
 
-impl fmt::Display for StepName {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
 /// How a step or the runtime ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -94,12 +86,6 @@ impl StepOutcome {
             Self::Failed => "failed",
             Self::Stopped => "stopped",
         }
-    }
-}
-
-impl fmt::Display for StepOutcome {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
     }
 }
 
@@ -204,3 +190,5 @@ impl StepRecord {
         }
     }
 }
+
+crate::display_as_wire_name!(StepName, StepOutcome);
