@@ -6,14 +6,26 @@
 //! from the sockets, so that each is a table test.
 #![warn(missing_docs)]
 
+mod api_types;
 mod checks;
+mod events;
 mod framing;
+mod guard;
+mod problem;
 mod resume;
+mod routes;
+mod server;
+mod server_file;
 mod session_id;
+mod state;
 mod stream_query;
 
 pub use checks::{CheckFailure, Token, Transport, check_host, check_origin, check_token};
 pub use framing::{StreamEncoder, StreamFormat};
+pub use problem::Problem;
 pub use resume::{StartError, start_after};
+pub use server::{Listeners, serve};
+pub use server_file::{ReadyLine, SERVER_FILE_NAME, ServerFile};
 pub use session_id::{BadSessionId, SessionId};
+pub use state::ApiContext;
 pub use stream_query::{QueryError, StreamQuery, parse_stream_query};
