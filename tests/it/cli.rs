@@ -2,6 +2,7 @@
 //! and a fake runtime, real signals, real pipes.
 
 mod log_file;
+mod nonblocking;
 mod steps;
 mod support;
 
