@@ -16,6 +16,7 @@ use crate::cli::Format;
 use crate::exit::{ExitCode, Fatal};
 use crate::output::{
     HumanFormat, OutputsFinished, STDOUT_SINK, StdoutFormat, start_outputs, watch_stdout,
+    write_stdout_waiting,
 };
 use crate::plan::RunPlan;
 use crate::ports_factory::ConfigPortsFactory;
@@ -192,10 +193,7 @@ pub async fn run(plan: RunPlan) -> Result<i32, Fatal> {
         }
         if let Some(stdout) = stdout.filter(|stdout| !stdout.closed) {
             if let StdoutFormat::Human(human) = &stdout.format {
-                use std::io::Write;
-                let mut out = std::io::stdout().lock();
-                let _ = out.write_all(human.summary(final_state, exit.code()).as_bytes());
-                let _ = out.flush();
+                let _ = write_stdout_waiting(human.summary(final_state, exit.code()).as_bytes());
             }
         }
     }

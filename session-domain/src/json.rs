@@ -124,8 +124,9 @@ impl JsonWriter {
         let second = nanos.div_euclid(NANOS_PER_SECOND);
         if self.cached_second != Some(second) {
             self.second_prefix.clear();
-            let whole = Timestamp::from_unix_nanos(second * NANOS_PER_SECOND).to_string();
-            // "YYYY-MM-DDTHH:MM:SS." of "YYYY-MM-DDTHH:MM:SS.000000000Z".
+            // `second * NANOS_PER_SECOND` overflows below -9223372036 s: format `at` itself.
+            let whole = at.to_string();
+            // "YYYY-MM-DDTHH:MM:SS." of "YYYY-MM-DDTHH:MM:SS.nnnnnnnnnZ".
             self.second_prefix
                 .extend_from_slice(&whole.as_bytes()[..whole.len() - 10]);
             self.cached_second = Some(second);

@@ -134,6 +134,40 @@ fn log_events_match_serde() {
 }
 
 #[test]
+fn the_extreme_timestamps_match_serde() {
+    let mut writer = JsonWriter::default();
+    for at in [
+        i64::MIN,
+        i64::MIN + 1,
+        -9_223_372_036_000_000_001,
+        -9_223_372_036_000_000_000,
+        -1_000_000_000,
+        -999_999_999,
+        i64::MAX,
+    ] {
+        // Bytes only: `Timestamp`'s parser refuses the lowest second of the range.
+        let event = Event::Log(LogEvent {
+            seq: 1,
+            run: 1,
+            at: Timestamp::from_unix_nanos(at),
+            source: Source::Runtime,
+            severity: Severity::Info,
+            stream: None,
+            message: "\u{ffff}\u{10ffff}\u{d7ff}\u{e000}\u{feff}".to_owned(),
+            truncated: false,
+        });
+        let mut written = Vec::new();
+        writer.write_line(&event.view(), &mut written);
+        let mut expected = serde_json::to_vec(&event.view()).expect("an event serialises");
+        expected.push(b'\n');
+        assert_eq!(
+            String::from_utf8_lossy(&written),
+            String::from_utf8_lossy(&expected)
+        );
+    }
+}
+
+#[test]
 fn every_control_character_is_escaped_like_serde() {
     let mut writer = JsonWriter::default();
     for byte in 0_u8..=0x7f {

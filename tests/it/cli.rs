@@ -1,6 +1,8 @@
 //! `prometeu-session play` and `prepare` end to end: the freshly built binary, fake build tools
 //! and a fake runtime, real signals, real pipes.
 
+mod log_file;
+mod nonblocking;
 mod steps;
 mod support;
 

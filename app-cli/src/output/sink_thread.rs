@@ -12,7 +12,7 @@ use std::thread::JoinHandle;
 use async_trait::async_trait;
 use session_domain::{Batch, Seq};
 use session_ports::{LogSink, SinkError};
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, watch};
 
 /// Buffered bytes are written out once they pass this size, even mid-burst.
 const WRITE_THRESHOLD: usize = 256 * 1024;
@@ -66,12 +66,23 @@ impl Watermark {
     }
 }
 
+/// How far a sink thread has written, for the service's `flush` to wait on.
+#[derive(Debug, Clone, Copy, Default)]
+struct Progress {
+    written: Seq,
+    /// The thread is gone (it failed, or has nothing more to write).
+    ended: bool,
+}
+
 /// The sink the service writes to.
 #[derive(Debug)]
 pub(crate) struct ThreadSink {
     name: &'static str,
     batches: mpsc::Sender<Arc<Batch>>,
     failure: Arc<Mutex<Option<SinkError>>>,
+    /// The last `seq` handed to the thread.
+    sent: Seq,
+    progress: watch::Receiver<Progress>,
 }
 
 /// The thread behind a [`ThreadSink`]; joining it gives the writer back.
@@ -112,10 +123,12 @@ pub(crate) fn start_sink_thread<W: BatchWriter>(
     let (batches, receiver) = mpsc::channel(CHANNEL_BATCHES);
     let failure = Arc::new(Mutex::new(None));
     let written = Watermark::default();
+    let (progress_tx, progress) = watch::channel(Progress::default());
     let worker = Worker {
         writer,
         after,
         written: written.clone(),
+        progress: progress_tx,
         failure: Arc::clone(&failure),
         formatted: 0,
     };
@@ -126,6 +139,8 @@ pub(crate) fn start_sink_thread<W: BatchWriter>(
         name,
         batches,
         failure: Arc::clone(&failure),
+        sent: 0,
+        progress,
     };
     Ok((sink, SinkThread { handle, failure }, written))
 }
@@ -145,6 +160,7 @@ impl LogSink for ThreadSink {
         if let Some(failure) = self.take_failure() {
             return Err(failure);
         }
+        let last = batch.last_seq();
         // Waiting here is the back-pressure: the service stops reading the children's pipes.
         if self.batches.send(batch).await.is_err() {
             return Err(self.take_failure().unwrap_or_else(|| SinkError::Failed {
@@ -152,12 +168,20 @@ impl LogSink for ThreadSink {
                 message: "its writer thread has stopped".to_owned(),
             }));
         }
+        self.sent = last;
         Ok(())
     }
 
     async fn flush(&mut self) -> Result<(), SinkError> {
-        // The thread writes by itself whenever it runs out of batches; a failure it met is
-        // reported here at the latest.
+        // The thread writes by itself whenever it runs out of batches. Waiting until it has
+        // written what it was given means a failure on these batches is reported now: the
+        // next batch, which would otherwise tell it, may never come (a quiet runtime).
+        let sent = self.sent;
+        // An error means the thread is gone, which `take_failure` then tells.
+        let _ = self
+            .progress
+            .wait_for(|progress| progress.ended || progress.written >= sent)
+            .await;
         match self.take_failure() {
             Some(failure) => Err(failure),
             None => Ok(()),
@@ -169,6 +193,7 @@ struct Worker<W> {
     writer: W,
     after: Option<Watermark>,
     written: Watermark,
+    progress: watch::Sender<Progress>,
     failure: Arc<Mutex<Option<SinkError>>>,
     /// The `seq` of the last event formatted.
     formatted: Seq,
@@ -181,6 +206,7 @@ impl<W: BatchWriter> Worker<W> {
             *self.failure.lock().unwrap_or_else(PoisonError::into_inner) = Some(error);
         }
         self.written.end();
+        self.progress.send_modify(|progress| progress.ended = true);
         self.writer
     }
 
@@ -214,6 +240,9 @@ impl<W: BatchWriter> Worker<W> {
             self.writer.write_out()?;
         }
         self.written.advance(self.formatted);
+        let formatted = self.formatted;
+        self.progress
+            .send_modify(|progress| progress.written = formatted);
         Ok(())
     }
 }
@@ -389,5 +418,63 @@ mod tests {
             Some(&("second", 50)),
             "the second sink wrote everything"
         );
+    }
+
+    /// Fails its first write, once the test opens the gate.
+    struct FailsWhenLetGo {
+        gate: std::sync::mpsc::Receiver<()>,
+        pending: bool,
+    }
+
+    impl BatchWriter for FailsWhenLetGo {
+        fn format(&mut self, _batch: &Batch) {
+            self.pending = true;
+        }
+
+        fn pending(&self) -> usize {
+            usize::from(self.pending)
+        }
+
+        fn write_out(&mut self) -> Result<(), SinkError> {
+            let _ = self.gate.recv();
+            Err(SinkError::Failed {
+                sink: "gated".to_owned(),
+                message: "disk full".to_owned(),
+            })
+        }
+    }
+
+    #[test]
+    fn flush_reports_a_failure_on_the_batches_already_written_without_a_next_batch() {
+        // The last batch before a quiet spell fails: nothing else will be written, so the
+        // flush that follows it is the only chance to tell the service (which stops the run).
+        let (open_gate, gate) = std::sync::mpsc::channel();
+        let writer = FailsWhenLetGo {
+            gate,
+            pending: false,
+        };
+        let (mut sink, thread, _) = start_sink_thread("gated", writer, None).expect("a thread");
+        let flushed = runtime().block_on(async {
+            let batch = batches(1).remove(0);
+            sink.write(batch).await.expect("handed over");
+            let mut flush = std::pin::pin!(sink.flush());
+            let early = tokio::select! {
+                biased;
+                result = &mut flush => Some(result),
+                () = std::future::ready(()) => None,
+            };
+            assert_eq!(
+                early, None,
+                "flush answered before the thread wrote the batch"
+            );
+            open_gate.send(()).expect("the thread waits");
+            flush.await
+        });
+        assert_eq!(
+            flushed.map_err(|error| error.to_string()),
+            Err("gated cannot be written: disk full".to_owned())
+        );
+        drop(sink);
+        assert!(thread.join().is_some_and(|done| done.unreported.is_none()));
     }
 }

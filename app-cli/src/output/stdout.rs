@@ -81,6 +81,13 @@ impl BatchWriter for StdoutWriter {
     }
 }
 
+/// Writes `bytes` to stdout and flushes, waiting for room when stdout is non-blocking: what
+/// the CLI writes outside the sink (the closing summary) must not be lost to `EAGAIN` either.
+pub(crate) fn write_stdout_waiting(bytes: &[u8]) -> io::Result<()> {
+    let mut lock = io::stdout().lock();
+    write_all_waiting(&mut lock, bytes).and_then(|()| flush_waiting(&mut lock))
+}
+
 /// `write_all` that also works when whoever started us left stdout non-blocking (some CI
 /// runners do): `EAGAIN` waits for the descriptor to be writable instead of failing the run.
 fn write_all_waiting(out: &mut impl Write, mut bytes: &[u8]) -> io::Result<()> {
