@@ -17,7 +17,11 @@ pub trait LogSink: Send {
     async fn write(&mut self, batch: Arc<Batch>) -> Result<(), SinkError>;
 
     /// Called whenever no further batch is waiting, and once at the end: make what was
-    /// written visible to its reader, so a live reader is never left behind a buffer.
+    /// written visible to its reader, so a live reader is never left behind a buffer, and
+    /// report a failure met on what was written.
+    ///
+    /// Must be cancel-safe: when a batch arrives while it waits, the service drops the flush
+    /// and calls it again at the next idle moment (never the last one, at the end).
     async fn flush(&mut self) -> Result<(), SinkError>;
 }
 

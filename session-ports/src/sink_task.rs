@@ -32,8 +32,14 @@ pub(crate) fn spawn_sink_task(
                 Err(mpsc::error::TryRecvError::Disconnected) => break,
                 Err(mpsc::error::TryRecvError::Empty) => {
                     // Nothing more is waiting: make what was written visible before sleeping.
-                    flush_all(&mut sinks, &failures_tx).await;
-                    match batches.recv().await {
+                    // A batch that arrives first wins; the flush comes again at the next idle
+                    // moment (flushes are cancel-safe), so a busy run is never held up by one.
+                    let next = tokio::select! {
+                        biased;
+                        next = batches.recv() => next,
+                        () = flush_all(&mut sinks, &failures_tx) => batches.recv().await,
+                    };
+                    match next {
                         Some(batch) => batch,
                         None => break,
                     }
