@@ -8,8 +8,14 @@ use tokio::time::Instant;
 use super::StopLevel;
 use super::adopted::{reap_adopted, reap_adopted_zombies};
 use super::escalation::Event;
-use super::group::{group_alive, group_members};
+use super::group::{group_alive, group_exists, group_members};
 use super::supervisor::{Supervisor, list};
+
+/// The longest pause between two cheap looks at a group we wait for.
+const PROBE_PAUSE: Duration = Duration::from_millis(50);
+
+/// The longest pause between two full procfs scans of a group we wait for.
+const SCAN_PAUSE: Duration = Duration::from_secs(1);
 
 /// How waiting for a group to empty ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -71,15 +77,31 @@ impl Supervisor {
         true
     }
 
-    /// Waits (polling with back-off) until no living process is left in the group, reaping
-    /// adopted zombies on the way. With a `deadline`, also returns when it passes or when a
-    /// kill is asked, so that the escalation can go on.
+    /// Waits until no living process is left in the group, reaping adopted zombies on the
+    /// way. With a `deadline`, also returns when it passes or when a kill is asked, so that the
+    /// escalation can go on.
+    ///
+    /// Waiting must cost next to nothing, since a grace may last long: each look is one
+    /// `kill(-pgid, 0)` and a read of our own children's list, with a back-off up to
+    /// [`PROBE_PAUSE`]. The probe counts zombies, so a group holding nothing else would look
+    /// alive for ever where nobody reaps them (we reap ours): the full procfs scan that tells
+    /// zombies apart runs too, but with its own, longer back-off.
     async fn wait_group_empty(&mut self, deadline: Option<Instant>) -> GroupWait {
         let mut pause = Duration::from_millis(1);
+        let mut scan_pause = Duration::from_millis(10);
+        let mut next_scan = Instant::now();
+        let mut stop_open = true;
         loop {
             reap_adopted_zombies();
-            if !group_alive(self.pgid) {
+            if !group_exists(self.pgid) {
                 return GroupWait::Empty;
+            }
+            if Instant::now() >= next_scan {
+                if !group_alive(self.pgid) {
+                    return GroupWait::Empty;
+                }
+                next_scan = Instant::now() + scan_pause;
+                scan_pause = (scan_pause * 2).min(SCAN_PAUSE);
             }
             if let Some(deadline) = deadline {
                 if Instant::now() >= deadline {
@@ -89,8 +111,15 @@ impl Supervisor {
                     return GroupWait::KillAsked;
                 }
             }
-            tokio::time::sleep(pause).await;
-            pause = (pause * 2).min(Duration::from_millis(10));
+            let wake = deadline.map_or(Instant::now() + pause, |deadline| {
+                deadline.min(Instant::now() + pause)
+            });
+            tokio::select! {
+                () = tokio::time::sleep_until(wake) => {}
+                // A kill asked during a long grace is acted on at once.
+                changed = self.stop.changed(), if stop_open => stop_open = changed.is_ok(),
+            }
+            pause = (pause * 2).min(PROBE_PAUSE);
         }
     }
 }
