@@ -56,14 +56,21 @@ pub(crate) fn read_stat(pid: i32) -> Option<ProcStat> {
 ///
 /// Much cheaper than a scan of procfs: it reads one short file per thread of ours.
 pub(crate) fn own_children() -> Option<Vec<i32>> {
+    // The main thread lives as long as the process: its list tells whether the kernel has them.
+    let main = format!("/proc/self/task/{}/children", std::process::id());
+    if !std::path::Path::new(&main).exists() {
+        return None;
+    }
     let tasks = std::fs::read_dir("/proc/self/task").ok()?;
     let mut children = Vec::new();
     for task in tasks.filter_map(Result::ok) {
-        let list = std::fs::read_to_string(task.path().join("children")).ok()?;
-        children.extend(
-            list.split_ascii_whitespace()
-                .filter_map(|pid| pid.parse::<i32>().ok()),
-        );
+        // A thread may end while we read: its children, if any, went to another thread.
+        if let Ok(list) = std::fs::read_to_string(task.path().join("children")) {
+            children.extend(
+                list.split_ascii_whitespace()
+                    .filter_map(|pid| pid.parse::<i32>().ok()),
+            );
+        }
     }
     Some(children)
 }
