@@ -13,6 +13,7 @@ pub mod ports_factory;
 pub mod run;
 pub mod run_settings;
 pub mod serve;
+mod signals;
 pub mod state_folder;
 
 use clap::Parser;
@@ -22,6 +23,10 @@ use crate::exit::{ExitCode, Fatal};
 
 /// Runs the command line with the process's arguments and returns the exit code.
 pub fn main() -> i32 {
+    // The guardian is this same program, started again by the session (see `run_plan`).
+    if let Some(code) = adapter_process::run_guardian_if_asked() {
+        return code;
+    }
     install_panic_hook();
     init_tracing();
     let cli = match Cli::try_parse() {
@@ -60,13 +65,29 @@ fn run_plan(plan: plan::RunPlan) -> Result<i32, Fatal> {
     if let Err(error) = adapter_process::become_subreaper() {
         tracing::warn!(%error, "cannot become a child subreaper; escaped descendants may outlive a run");
     }
+    // Should the session die without a chance to stop the run (SIGKILL, a fault), the
+    // guardian ends the run's processes. Started before anything of the run is spawned.
+    let guardian = adapter_process::start_guardian()
+        .inspect_err(|error| {
+            tracing::warn!(%error, "running without a guardian; processes of the run may outlive a session that is killed");
+        })
+        .ok();
     // One thread drives the session: the runtime's PR_SET_PDEATHSIG follows the thread that
     // spawned it, and this one lives as long as the run. Output is written by its own thread.
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .map_err(|error| Fatal::tool(format!("cannot start the async runtime: {error}")))?;
-    runtime.block_on(run::run(plan))
+    let code = runtime.block_on(async {
+        // Adopted processes are reaped as they exit, so that zombies never pile up.
+        let reaper = tokio::spawn(adapter_process::reap_adopted_as_they_exit());
+        let code = run::run(plan).await;
+        reaper.abort();
+        code
+    });
+    // The run is over: the guardian's last sweep finds nothing, and it is reaped.
+    drop(guardian);
+    code
 }
 
 /// clap's errors are several lines; ours are one. `--help` and `--version` print as usual.

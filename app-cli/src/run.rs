@@ -9,7 +9,6 @@ use session_ports::{
     Clock, ExecutionSession, KillOutcome, PlayOutcome, Ports, ServiceSettings, SinkError,
     SinkFailureReport, StopOutcome, SystemClock,
 };
-use tokio::signal::unix::{Signal, SignalKind, signal};
 use tokio::sync::oneshot;
 
 use crate::cli::Format;
@@ -20,11 +19,12 @@ use crate::output::{
 };
 use crate::plan::RunPlan;
 use crate::ports_factory::ConfigPortsFactory;
+use crate::signals::{Signals, StopSignal};
 
 /// What asked for the stop, deciding the exit code.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum StopCause {
-    Signal(ExitCode, &'static str),
+    Signal(StopSignal),
     StdoutClosed,
     StopAfter,
     OutputError,
@@ -33,7 +33,7 @@ enum StopCause {
 impl StopCause {
     fn exit_code(self) -> ExitCode {
         match self {
-            Self::Signal(code, _) => code,
+            Self::Signal(signal) => ExitCode::Signalled(signal.0),
             Self::StdoutClosed => ExitCode::StdoutClosed,
             Self::StopAfter => ExitCode::Success,
             Self::OutputError => ExitCode::ToolError,
@@ -41,36 +41,9 @@ impl StopCause {
     }
 }
 
-struct Signals {
-    interrupt: Signal,
-    terminate: Signal,
-    hangup: Signal,
-}
-
-impl Signals {
-    fn install() -> Result<Self, Fatal> {
-        let install = |kind| {
-            signal(kind).map_err(|error| Fatal::tool(format!("cannot handle signals: {error}")))
-        };
-        Ok(Self {
-            interrupt: install(SignalKind::interrupt())?,
-            terminate: install(SignalKind::terminate())?,
-            hangup: install(SignalKind::hangup())?,
-        })
-    }
-
-    async fn next(&mut self) -> StopCause {
-        tokio::select! {
-            _ = self.interrupt.recv() => StopCause::Signal(ExitCode::Interrupted, "SIGINT"),
-            _ = self.terminate.recv() => StopCause::Signal(ExitCode::Terminated, "SIGTERM"),
-            _ = self.hangup.recv() => StopCause::Signal(ExitCode::Hangup, "SIGHUP"),
-        }
-    }
-}
-
 /// Runs the plan to a terminal state and returns the exit code.
 pub async fn run(plan: RunPlan) -> Result<i32, Fatal> {
-    let mut signals = Signals::install()?;
+    let mut signals = Signals::install().map_err(|error| Fatal::tool(error.to_string()))?;
     let stdout_format = match plan.format {
         Format::Json => StdoutFormat::Json(JsonWriter::default()),
         Format::Human => StdoutFormat::Human(HumanFormat::new(plan.color, terminal_width())),
@@ -141,8 +114,8 @@ pub async fn run(plan: RunPlan) -> Result<i32, Fatal> {
                 stop_after = None;
                 request_stop(&session, &mut cause, StopCause::StopAfter, "--stop-after elapsed").await;
             }
-            stop = signals.next() => {
-                let StopCause::Signal(_, name) = stop else { continue };
+            received = signals.next() => {
+                let name = received.name();
                 signals_received += 1;
                 // The first signal stops with grace, even when a stop of another cause is
                 // already under way; the second one kills.
@@ -151,6 +124,7 @@ pub async fn run(plan: RunPlan) -> Result<i32, Fatal> {
                         tracing::debug!("second signal: killing every process group now");
                     }
                 } else {
+                    let stop = StopCause::Signal(received);
                     request_stop(&session, &mut cause, stop, &format!("{name} received")).await;
                 }
             }

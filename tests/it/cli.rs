@@ -3,6 +3,7 @@
 
 mod log_file;
 mod nonblocking;
+mod reliability;
 mod steps;
 mod support;
 
