@@ -50,6 +50,36 @@ pub enum Command {
     /// Write a commented prometeu-session.toml with every default (never overwrites).
     #[command(after_help = concat!("Example:\n  prometeu-session init --project my-game\n\n", exit_codes!()))]
     Init(InitArgs),
+    /// Keep the project's session in a local server that other processes attach to (the
+    /// Studio, a browser, `attach`, `play`), until a signal or POST /v1/shutdown.
+    #[command(after_help = concat!("Example:\n  prometeu-session serve --project examples/color-square\n\n", "Exit codes:\n  0    shut down cleanly (a signal, or POST /v1/shutdown)\n  1    another error of the tool\n  2    usage or configuration error, or the project is in use: nothing started\n  101  a bug (the tool panicked; its processes were still killed)"))]
+    Serve(ServeArgs),
+}
+
+/// Flags of `serve`.
+#[derive(Debug, Clone, Args)]
+pub struct ServeArgs {
+    /// The project root (default: the current directory).
+    #[arg(long, value_name = "DIR")]
+    pub project: Option<PathBuf>,
+    /// The configuration file (default: prometeu-session.toml in the project root); read
+    /// again at every play.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Listen on this TCP address (an IP literal and a port; default 127.0.0.1:0, a free
+    /// loopback port). A non-loopback address also needs --listen-any.
+    #[arg(long, value_name = "ADDR")]
+    pub listen: Option<String>,
+    /// Allow --listen on an address other than loopback. Unsafe: anyone who can reach it and
+    /// learns the token controls the session's processes.
+    #[arg(long)]
+    pub listen_any: bool,
+    /// Also listen on a Unix socket at PATH (created 0600; its folder must be private, 0700).
+    #[arg(long, value_name = "PATH")]
+    pub unix: Option<PathBuf>,
+    /// Use the token in FILE (its first line) instead of a fresh random one.
+    #[arg(long, value_name = "FILE")]
+    pub token_file: Option<PathBuf>,
 }
 
 /// Flags of `play` and `prepare`.

@@ -12,6 +12,7 @@ pub mod plan;
 pub mod ports_factory;
 pub mod run;
 pub mod run_settings;
+pub mod serve;
 pub mod state_folder;
 
 use clap::Parser;
@@ -49,6 +50,7 @@ fn execute(cli: Cli) -> Result<i32, Fatal> {
             let plan = plan::plan_prepare(&args)?;
             run_plan(plan)
         }
+        Command::Serve(args) => serve::serve(&args),
     }
 }
 

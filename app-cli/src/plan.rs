@@ -3,6 +3,7 @@
 //! then the log file. Any failure here exits 2 with nothing run and no file touched.
 
 use std::fs::File;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use session_domain::{EventFilter, RunGoal};
@@ -47,10 +48,24 @@ pub fn plan_prepare(args: &CommonArgs) -> Result<RunPlan, Fatal> {
     plan(args, None)
 }
 
-fn plan(common: &CommonArgs, play: Option<&PlayArgs>) -> Result<RunPlan, Fatal> {
+/// The project root and the configuration file, from `--project` and `--config`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProjectPaths {
+    /// The current directory, which flags' paths are relative to.
+    pub cwd: PathBuf,
+    /// The project root (absolute).
+    pub project_root: PathBuf,
+    /// The configuration file.
+    pub config_path: PathBuf,
+}
+
+/// Resolves `--project` (default: the current directory, which must be a directory) and
+/// `--config` (default: `prometeu-session.toml` in the project root) against the current
+/// directory.
+pub fn project_paths(project: Option<&Path>, config: Option<&Path>) -> Result<ProjectPaths, Fatal> {
     let cwd = std::env::current_dir()
         .map_err(|error| Fatal::tool(format!("cannot read the current directory: {error}")))?;
-    let project_root = match &common.project {
+    let project_root = match project {
         Some(project) => clean(&cwd.join(project)),
         None => cwd.clone(),
     };
@@ -60,10 +75,23 @@ fn plan(common: &CommonArgs, play: Option<&PlayArgs>) -> Result<RunPlan, Fatal> 
             project_root.display()
         )));
     }
-    let config_path = match &common.config {
+    let config_path = match config {
         Some(config) => clean(&cwd.join(config)),
         None => project_root.join(CONFIG_FILE_NAME),
     };
+    Ok(ProjectPaths {
+        cwd,
+        project_root,
+        config_path,
+    })
+}
+
+fn plan(common: &CommonArgs, play: Option<&PlayArgs>) -> Result<RunPlan, Fatal> {
+    let ProjectPaths {
+        cwd,
+        project_root,
+        config_path,
+    } = project_paths(common.project.as_deref(), common.config.as_deref())?;
     let overrides = match play {
         None => Overrides::default(),
         Some(play) => Overrides {

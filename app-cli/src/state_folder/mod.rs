@@ -6,6 +6,7 @@
 //! with `O_DIRECTORY | O_NOFOLLOW`, and every file in it is opened relative to that
 //! descriptor, so a link swapped in between a check and an open is refused too.
 
+mod files;
 mod lock;
 
 use std::fs::{DirBuilder, File, OpenOptions};
@@ -13,6 +14,7 @@ use std::io;
 use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 
+pub use files::StateFileError;
 pub use lock::{LOCK_FILE_NAME, LockError, ProjectLock};
 
 /// The state folder's name in the project root.
