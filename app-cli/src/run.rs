@@ -9,7 +9,6 @@ use session_ports::{
     Clock, ExecutionSession, KillOutcome, PlayOutcome, Ports, ServiceSettings, SinkError,
     SinkFailureReport, StopOutcome, SystemClock,
 };
-use tokio::signal::unix::{Signal, SignalKind, signal};
 use tokio::sync::oneshot;
 
 use crate::cli::Format;
@@ -19,10 +18,11 @@ use crate::output::{
 };
 use crate::plan::RunPlan;
 use crate::ports_factory::ConfigPortsFactory;
+use crate::stop_signals::StopSignals;
 
 /// What asked for the stop, deciding the exit code.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum StopCause {
+pub(crate) enum StopCause {
     Signal(ExitCode, &'static str),
     StdoutClosed,
     StopAfter,
@@ -30,7 +30,7 @@ enum StopCause {
 }
 
 impl StopCause {
-    fn exit_code(self) -> ExitCode {
+    pub(crate) fn exit_code(self) -> ExitCode {
         match self {
             Self::Signal(code, _) => code,
             Self::StdoutClosed => ExitCode::StdoutClosed,
@@ -40,36 +40,9 @@ impl StopCause {
     }
 }
 
-struct Signals {
-    interrupt: Signal,
-    terminate: Signal,
-    hangup: Signal,
-}
-
-impl Signals {
-    fn install() -> Result<Self, Fatal> {
-        let install = |kind| {
-            signal(kind).map_err(|error| Fatal::tool(format!("cannot handle signals: {error}")))
-        };
-        Ok(Self {
-            interrupt: install(SignalKind::interrupt())?,
-            terminate: install(SignalKind::terminate())?,
-            hangup: install(SignalKind::hangup())?,
-        })
-    }
-
-    async fn next(&mut self) -> StopCause {
-        tokio::select! {
-            _ = self.interrupt.recv() => StopCause::Signal(ExitCode::Interrupted, "SIGINT"),
-            _ = self.terminate.recv() => StopCause::Signal(ExitCode::Terminated, "SIGTERM"),
-            _ = self.hangup.recv() => StopCause::Signal(ExitCode::Hangup, "SIGHUP"),
-        }
-    }
-}
-
 /// Runs the plan to a terminal state and returns the exit code.
 pub async fn run(plan: RunPlan) -> Result<i32, Fatal> {
-    let mut signals = Signals::install()?;
+    let mut signals = StopSignals::install()?;
     let stdout_format = match plan.format {
         Format::Json => StdoutFormat::Json(JsonWriter::default()),
         Format::Human => StdoutFormat::Human(HumanFormat::new(plan.color, terminal_width())),
@@ -140,8 +113,8 @@ pub async fn run(plan: RunPlan) -> Result<i32, Fatal> {
                 stop_after = None;
                 request_stop(&session, &mut cause, StopCause::StopAfter, "--stop-after elapsed").await;
             }
-            stop = signals.next() => {
-                let StopCause::Signal(_, name) = stop else { continue };
+            (code, name) = signals.next() => {
+                let stop = StopCause::Signal(code, name);
                 signals_received += 1;
                 // The first signal stops with grace, even when a stop of another cause is
                 // already under way; the second one kills.
@@ -253,7 +226,7 @@ async fn request_stop(
     }
 }
 
-fn terminal_width() -> usize {
+pub(crate) fn terminal_width() -> usize {
     // SAFETY: TIOCGWINSZ writes one winsize struct into the local we pass.
     let mut size: libc::winsize = unsafe { std::mem::zeroed() };
     let result = unsafe { libc::ioctl(libc::STDOUT_FILENO, libc::TIOCGWINSZ, &mut size) };

@@ -2,7 +2,7 @@
 //! and a fake runtime, real signals, real pipes.
 
 mod steps;
-mod support;
+pub(crate) mod support;
 
 use std::time::Duration;
 

@@ -68,10 +68,11 @@ impl Client {
         }
     }
 
-    /// `POST /v1/stop`.
-    pub async fn stop(&self) -> Result<StopOutcome, RequestError> {
+    /// `POST /v1/stop`, with the reason the lifecycle line shows (else the server's own).
+    pub async fn stop(&self, reason: Option<&str>) -> Result<StopOutcome, RequestError> {
+        let body = reason.map(|reason| serde_json::json!({ "reason": reason }).to_string());
         let mut connection = self.connect().await?;
-        let (status, bytes) = connection.exchange(Method::POST, "/v1/stop", None).await?;
+        let (status, bytes) = connection.exchange(Method::POST, "/v1/stop", body).await?;
         match outcome(status, &bytes, &[StatusCode::OK])?.outcome.as_str() {
             "requested" => Ok(StopOutcome::Requested),
             "already_stopping" => Ok(StopOutcome::AlreadyStopping),

@@ -130,6 +130,11 @@ impl EventStream {
         }
     }
 
+    /// An item whose bytes have already arrived, if there is one; never waits.
+    pub fn try_next(&mut self) -> Result<Option<StreamItem>, DecodeError> {
+        self.decoder.next_item()
+    }
+
     /// The `seq` of the last event read, to resume after it.
     pub fn last_seq(&self) -> Option<Seq> {
         self.decoder.last_seq()
