@@ -172,9 +172,17 @@ pub async fn run(plan: RunPlan) -> Result<i32, Fatal> {
             }
         }
     }
+    final_code(exit, cause, tool_error)
+}
+
+/// The tool's result once the run has ended: an output error owns the exit code unless a stop
+/// of another cause came first; either way it is said, since something was not written.
+pub(crate) fn final_code(
+    exit: ExitCode,
+    cause: Option<StopCause>,
+    tool_error: Option<String>,
+) -> Result<i32, Fatal> {
     match (tool_error, cause) {
-        // An output error owns the exit code unless a stop of another cause came first;
-        // either way it is said, since something was not written.
         (Some(message), None | Some(StopCause::OutputError)) => Err(Fatal::tool(message)),
         (Some(message), Some(_)) => {
             Fatal::tool(message).report();

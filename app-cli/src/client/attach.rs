@@ -14,7 +14,6 @@ use crate::cli::AttachArgs;
 use crate::exit::{ExitCode, Fatal};
 use crate::output::watch_stdout;
 use crate::plan::project_paths;
-use crate::run::terminal_width;
 use crate::stop_signals::StopSignals;
 
 /// Runs `attach`; returns the exit code.
@@ -29,14 +28,7 @@ pub fn attach(args: &AttachArgs) -> Result<i32, Fatal> {
         let (follower, _) = Follower::open(root.clone(), &server, |info| start(args, info))
             .await
             .map_err(|error| Fatal::tool(error.to_string()))?;
-        let (output, failures) = ClientOutput::start(
-            args.view.format,
-            args.view.use_color(),
-            terminal_width(),
-            args.view.filter(),
-            None,
-        )
-        .map_err(|error| Fatal::tool(format!("cannot start the output thread: {error}")))?;
+        let (output, failures) = ClientOutput::for_view(&args.view, None)?;
         follow(&root, follower, (output, failures), &mut signals).await
     })
 }

@@ -13,8 +13,10 @@ use adapter_http::client::StreamItem;
 use session_domain::{EventFilter, JsonWriter, SessionState, write_missed_line};
 use tokio::sync::mpsc;
 
-use crate::cli::Format;
+use crate::cli::{Format, ViewArgs};
+use crate::exit::Fatal;
 use crate::output::{HumanFormat, flush_waiting, write_all_waiting};
+use crate::run::terminal_width;
 
 /// Chunks the writer thread may have waiting before the client stops reading the stream.
 const CHUNKS: usize = 8;
@@ -74,6 +76,22 @@ impl std::fmt::Debug for ClientOutput {
 }
 
 impl ClientOutput {
+    /// The output `--format`, `--color`, `--source` and `--min-severity` ask for, on a
+    /// terminal as wide as stdout's.
+    pub(crate) fn for_view(
+        view: &ViewArgs,
+        log_file: Option<File>,
+    ) -> Result<(Self, OutputFailures), Fatal> {
+        Self::start(
+            view.format,
+            view.use_color(),
+            terminal_width(),
+            view.filter(),
+            log_file,
+        )
+        .map_err(|error| Fatal::tool(format!("cannot start the output thread: {error}")))
+    }
+
     /// Starts the writer thread; its failures arrive on the second half.
     pub(crate) fn start(
         format: Format,

@@ -21,7 +21,7 @@ use crate::config::read_mode_flag;
 use crate::exit::{ExitCode, Fatal};
 use crate::output::{STDOUT_SINK, watch_stdout};
 use crate::plan::project_paths;
-use crate::run::{StopCause, terminal_width};
+use crate::run::{StopCause, final_code};
 use crate::stop_signals::StopSignals;
 
 /// Runs `play` (with `play`'s flags) or `prepare` through the project's live server; `None`
@@ -93,14 +93,7 @@ fn client_run(
     };
     block_on(async {
         let mut signals = StopSignals::install()?;
-        let (output, failures) = ClientOutput::start(
-            common.view.format,
-            common.view.use_color(),
-            terminal_width(),
-            common.view.filter(),
-            log_file,
-        )
-        .map_err(|error| Fatal::tool(format!("cannot start the output thread: {error}")))?;
+        let (output, failures) = ClientOutput::for_view(&common.view, log_file)?;
         let (follower, _) = Follower::open(root.to_owned(), server, |info| EventsRequest {
             after: Some(info.last_seq),
             ..EventsRequest::default()
@@ -254,14 +247,7 @@ impl Watched<'_> {
                 tool_error.get_or_insert(message);
             }
         }
-        match (tool_error, cause) {
-            (Some(message), None | Some(StopCause::OutputError)) => Err(Fatal::tool(message)),
-            (Some(message), Some(_)) => {
-                Fatal::tool(message).report();
-                Ok(exit.code())
-            }
-            (None, _) => Ok(exit.code()),
-        }
+        final_code(exit, cause, tool_error)
     }
 
     /// Shows one item if it belongs to our run; answers the state it entered, if it is one.
