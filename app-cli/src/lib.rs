@@ -3,6 +3,7 @@
 //! [`config`] to read settings exactly as the command line does.
 
 pub mod cli;
+pub mod client;
 pub mod config;
 pub mod exit;
 pub mod init;
@@ -47,15 +48,20 @@ fn execute(cli: Cli) -> Result<i32, Fatal> {
             eprintln!("prometeu-session: {message}");
             Ok(ExitCode::Success.code())
         }
-        Command::Play(args) => {
-            let plan = plan::plan_play(&args)?;
-            run_plan(plan)
-        }
-        Command::Prepare(args) => {
-            let plan = plan::plan_prepare(&args)?;
-            run_plan(plan)
-        }
+        // With a live server on the project, `play` and `prepare` are its clients.
+        Command::Play(args) => match client::play_through_server(&args.common, Some(&args)) {
+            Some(result) => result,
+            None => run_plan(plan::plan_play(&args)?),
+        },
+        Command::Prepare(args) => match client::play_through_server(&args, None) {
+            Some(result) => result,
+            None => run_plan(plan::plan_prepare(&args)?),
+        },
         Command::Serve(args) => serve::serve(&args),
+        Command::Attach(args) => client::attach(&args),
+        Command::Stop(args) => client::stop(&args),
+        Command::Kill(args) => client::kill(&args),
+        Command::Status(args) => client::status(&args),
     }
 }
 
@@ -100,7 +106,7 @@ fn usage_error(error: &clap::Error) -> i32 {
         }
         ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand | ErrorKind::MissingSubcommand => {
             Fatal::usage(
-                "a command is required: play, prepare or init; see `prometeu-session --help`",
+                "a command is required: play, prepare, init, serve, attach, status, stop or kill; see `prometeu-session --help`",
             )
             .report()
         }
@@ -139,7 +145,12 @@ fn subcommand_in_args() -> Option<String> {
     std::env::args()
         .skip(1)
         .find(|arg| !arg.starts_with('-'))
-        .filter(|arg| ["play", "prepare", "init"].contains(&arg.as_str()))
+        .filter(|arg| {
+            [
+                "play", "prepare", "init", "serve", "attach", "status", "stop", "kill",
+            ]
+            .contains(&arg.as_str())
+        })
 }
 
 /// A panic is a bug: kill every process group we started, say so, exit 101.

@@ -23,7 +23,7 @@ use crate::signals::{Signals, StopSignal};
 
 /// What asked for the stop, deciding the exit code.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum StopCause {
+pub(crate) enum StopCause {
     Signal(StopSignal),
     StdoutClosed,
     StopAfter,
@@ -31,7 +31,7 @@ enum StopCause {
 }
 
 impl StopCause {
-    fn exit_code(self) -> ExitCode {
+    pub(crate) fn exit_code(self) -> ExitCode {
         match self {
             Self::Signal(signal) => ExitCode::Signalled(signal.0),
             Self::StdoutClosed => ExitCode::StdoutClosed,
@@ -171,9 +171,17 @@ pub async fn run(plan: RunPlan) -> Result<i32, Fatal> {
             }
         }
     }
+    final_code(exit, cause, tool_error)
+}
+
+/// The tool's result once the run has ended: an output error owns the exit code unless a stop
+/// of another cause came first; either way it is said, since something was not written.
+pub(crate) fn final_code(
+    exit: ExitCode,
+    cause: Option<StopCause>,
+    tool_error: Option<String>,
+) -> Result<i32, Fatal> {
     match (tool_error, cause) {
-        // An output error owns the exit code unless a stop of another cause came first;
-        // either way it is said, since something was not written.
         (Some(message), None | Some(StopCause::OutputError)) => Err(Fatal::tool(message)),
         (Some(message), Some(_)) => {
             Fatal::tool(message).report();
@@ -225,7 +233,7 @@ async fn request_stop(
     }
 }
 
-fn terminal_width() -> usize {
+pub(crate) fn terminal_width() -> usize {
     // SAFETY: TIOCGWINSZ writes one winsize struct into the local we pass.
     let mut size: libc::winsize = unsafe { std::mem::zeroed() };
     let result = unsafe { libc::ioctl(libc::STDOUT_FILENO, libc::TIOCGWINSZ, &mut size) };
