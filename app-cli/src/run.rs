@@ -9,12 +9,11 @@ use session_ports::{
     Clock, ExecutionSession, KillOutcome, PlayOutcome, Ports, ServiceSettings, SinkError,
     SinkFailureReport, StopOutcome, SystemClock,
 };
-use tokio::sync::oneshot;
 
 use crate::cli::Format;
 use crate::exit::{ExitCode, Fatal};
 use crate::output::{
-    HumanFormat, OutputsFinished, STDOUT_SINK, StdoutFormat, start_outputs, watch_stdout,
+    HumanFormat, OutputsFinished, STDOUT_SINK, StdoutFormat, StdoutWatch, start_outputs,
     write_stdout_waiting,
 };
 use crate::plan::RunPlan;
@@ -48,9 +47,7 @@ pub async fn run(plan: RunPlan) -> Result<i32, Fatal> {
         Format::Json => StdoutFormat::Json(JsonWriter::default()),
         Format::Human => StdoutFormat::Human(HumanFormat::new(plan.color, terminal_width())),
     };
-    let (closed_tx, mut stdout_closed) = oneshot::channel();
-    watch_stdout(closed_tx);
-    let mut watching_stdout = true;
+    let mut stdout = StdoutWatch::start();
     let outputs = start_outputs(stdout_format, plan.filter.clone(), plan.log_file)
         .map_err(|error| Fatal::tool(format!("cannot start the output threads: {error}")))?;
 
@@ -128,14 +125,9 @@ pub async fn run(plan: RunPlan) -> Result<i32, Fatal> {
                     request_stop(&session, &mut cause, stop, &format!("{name} received")).await;
                 }
             }
-            closed = &mut stdout_closed, if watching_stdout => {
-                watching_stdout = false;
-                // An error only means the watcher gave up: a closed stdout is then noticed
-                // at the next write.
-                if closed.is_ok() {
-                    let reason = SinkError::Closed { sink: STDOUT_SINK.to_owned() }.to_string();
-                    request_stop(&session, &mut cause, StopCause::StdoutClosed, &reason).await;
-                }
+            () = stdout.closed() => {
+                let reason = SinkError::Closed { sink: STDOUT_SINK.to_owned() }.to_string();
+                request_stop(&session, &mut cause, StopCause::StdoutClosed, &reason).await;
             }
             Some(report) = next_report(&mut sink_failures) => {
                 note_sink_failure(report, &mut cause, &mut tool_error);

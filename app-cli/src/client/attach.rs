@@ -5,14 +5,13 @@ use std::path::Path;
 
 use adapter_http::client::{EventsRequest, SessionInfo, StreamItem};
 use session_domain::Event;
-use tokio::sync::oneshot;
 
 use super::follow::{Followed, Follower, Lost};
 use super::output::{ClientOutput, OutputFailure, OutputFailures};
 use super::{block_on, find_server, no_server};
 use crate::cli::AttachArgs;
 use crate::exit::{ExitCode, Fatal};
-use crate::output::watch_stdout;
+use crate::output::StdoutWatch;
 use crate::plan::project_paths;
 use crate::signals::Signals;
 
@@ -55,9 +54,7 @@ async fn follow(
     (mut output, mut failures): (ClientOutput, OutputFailures),
     signals: &mut Signals,
 ) -> Result<i32, Fatal> {
-    let (closed_tx, mut stdout_closed) = oneshot::channel();
-    watch_stdout(closed_tx);
-    let mut watching_stdout = true;
+    let mut stdout = StdoutWatch::start();
     let mut said_lost = false;
     loop {
         tokio::select! {
@@ -67,12 +64,7 @@ async fn follow(
                 output.finish().await;
                 return Ok(ExitCode::Success.code());
             }
-            closed = &mut stdout_closed, if watching_stdout => {
-                watching_stdout = false;
-                if closed.is_ok() {
-                    return Ok(ExitCode::StdoutClosed.code());
-                }
-            }
+            () = stdout.closed() => return Ok(ExitCode::StdoutClosed.code()),
             Some(failure) = failures.next() => {
                 return match failure.message() {
                     None => Ok(ExitCode::StdoutClosed.code()),

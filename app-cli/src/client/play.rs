@@ -11,7 +11,6 @@ use adapter_http::ServerFile;
 use adapter_http::client::{Client, Endpoint, EventsRequest, PlayAnswer, StreamItem};
 use session_domain::{Event, RunGoal, RunMode, RunNumber, SessionState};
 use session_ports::{SinkError, StopOutcome};
-use tokio::sync::oneshot;
 
 use super::follow::{Followed, Follower, Lost};
 use super::output::{ClientOutput, OutputFailures};
@@ -19,7 +18,7 @@ use super::{block_on, find_server};
 use crate::cli::{CommonArgs, Format, PlayArgs};
 use crate::config::read_mode_flag;
 use crate::exit::{ExitCode, Fatal};
-use crate::output::{STDOUT_SINK, watch_stdout};
+use crate::output::{STDOUT_SINK, StdoutWatch};
 use crate::plan::project_paths;
 use crate::run::{StopCause, final_code};
 use crate::signals::Signals;
@@ -155,9 +154,7 @@ impl Watched<'_> {
         (mut output, mut failures): (ClientOutput, OutputFailures),
         signals: &mut Signals,
     ) -> Result<i32, Fatal> {
-        let (closed_tx, mut stdout_closed) = oneshot::channel();
-        watch_stdout(closed_tx);
-        let mut watching_stdout = true;
+        let mut stdout = StdoutWatch::start();
         let mut cause: Option<StopCause> = None;
         let mut tool_error: Option<String> = None;
         let mut signals_received = 0_u32;
@@ -180,11 +177,8 @@ impl Watched<'_> {
                         self.stop(&mut cause, StopCause::Signal(received), &format!("{name} received")).await;
                     }
                 }
-                closed = &mut stdout_closed, if watching_stdout => {
-                    watching_stdout = false;
-                    if closed.is_ok() {
-                        self.stop(&mut cause, StopCause::StdoutClosed, &stdout_closed_reason()).await;
-                    }
+                () = stdout.closed() => {
+                    self.stop(&mut cause, StopCause::StdoutClosed, &stdout_closed_reason()).await;
                 }
                 Some(failure) = failures.next() => {
                     let (this, reason) = match failure.message() {

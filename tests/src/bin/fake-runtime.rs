@@ -107,17 +107,7 @@ fn main() -> ExitCode {
 }
 
 fn record_pid(role: &str, pid: u32) {
-    let Some(path) = var("FAKE_RT_PID_FILE") else {
-        return;
-    };
-    let file = std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(path);
-    if let Ok(mut file) = file {
-        // One write per line, so that concurrent writers never interleave within a line.
-        let _ = file.write_all(format!("{role} {pid}\n").as_bytes());
-    }
+    tests::record_pid("FAKE_RT_PID_FILE", role, pid);
 }
 
 fn print_context(args: &[String]) {

@@ -200,19 +200,8 @@ fn spawn_grandchild(millis: &str, kind: Grandchild) -> io::Result<u32> {
     Ok(child.id())
 }
 
-/// Appends `<role> <pid>` to `FAKE_TOOL_PID_FILE`, when it is set.
 fn record_pid(role: &str, pid: u32) {
-    let Ok(path) = std::env::var("FAKE_TOOL_PID_FILE") else {
-        return;
-    };
-    let file = std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(path);
-    if let Ok(mut file) = file {
-        // One write per line, so that concurrent writers never interleave within a line.
-        let _ = file.write_all(format!("{role} {pid}\n").as_bytes());
-    }
+    tests::record_pid("FAKE_TOOL_PID_FILE", role, pid);
 }
 
 fn ignore_sigterm() -> io::Result<()> {
