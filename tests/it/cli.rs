@@ -4,7 +4,7 @@
 mod log_file;
 mod nonblocking;
 mod steps;
-mod support;
+pub(crate) mod support;
 
 use std::time::Duration;
 

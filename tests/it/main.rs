@@ -5,5 +5,6 @@ mod cli_config;
 mod cli_setting_values;
 mod cli_state_folder;
 mod runtime;
+mod server;
 mod settings_per_play;
 mod shipper;
