@@ -3,6 +3,7 @@
 
 mod checks;
 mod config;
+mod java;
 mod lifecycle;
 mod openapi;
 mod resume;
