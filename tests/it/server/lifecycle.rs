@@ -73,10 +73,7 @@ async fn sigkill_mid_run_leaves_nothing_alive_and_the_next_server_replaces_its_f
     let project = Project::new(&forever());
     let server = Server::start(&project, &[]);
     let client = server.client();
-    assert_eq!(client.post("/v1/play", "").await.status, 202);
-    client
-        .wait_until("running", |snapshot| snapshot["state"] == "running")
-        .await;
+    client.play_until_running().await;
     let deadline = Instant::now() + PATIENCE;
     while project.recorded_pids().is_empty() {
         assert!(Instant::now() < deadline, "the runtime never said its pid");
@@ -153,10 +150,7 @@ async fn post_shutdown_answers_202_and_exits_0_without_its_file() {
     let project = Project::new(&forever());
     let server = Server::start(&project, &[]);
     let client = server.client();
-    assert_eq!(client.post("/v1/play", "").await.status, 202);
-    client
-        .wait_until("running", |snapshot| snapshot["state"] == "running")
-        .await;
+    client.play_until_running().await;
     let mut follower = client
         .stream("/v1/events", &[("accept", "application/x-ndjson")])
         .await;

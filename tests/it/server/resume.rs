@@ -17,21 +17,6 @@ fn entered(item: &Item, state: &str, run: u64) -> bool {
     item.json["kind"] == "state" && item.json["to"] == state && item.json["run"] == run
 }
 
-async fn play_until_running(client: &Client, run: u64) {
-    let reply = client.post("/v1/play", "").await;
-    assert_eq!(
-        reply.status,
-        202,
-        "{}",
-        String::from_utf8_lossy(&reply.body)
-    );
-    client
-        .wait_until("running", |snapshot| {
-            snapshot["run"] == run && snapshot["state"] == "running"
-        })
-        .await;
-}
-
 async fn stop_and_wait(client: &Client, run: u64) {
     assert_eq!(
         client.post("/v1/stop", "").await.json()["outcome"],
@@ -48,7 +33,7 @@ async fn stop_and_wait(client: &Client, run: u64) {
 /// with the last id: both connections together are exactly the whole stream.
 async fn resume_case(server: &Server, client: &Client, ndjson: bool, filter: &str) {
     let headers: &[(&str, &str)] = if ndjson { &[NDJSON] } else { &[] };
-    play_until_running(client, 1).await;
+    client.play_until_running().await;
 
     let mut first = client
         .stream(&format!("/v1/events?{filter}"), headers)
@@ -71,7 +56,7 @@ async fn resume_case(server: &Server, client: &Client, ndjson: bool, filter: &st
     drop(first);
 
     stop_and_wait(client, 1).await;
-    play_until_running(client, 2).await;
+    client.play_until_running().await;
 
     let mut second = if ndjson {
         let after = before.last().and_then(Item::seq).expect("a seq");

@@ -327,8 +327,8 @@ impl Client {
         }
     }
 
-    /// Plays and waits for the run to reach a terminal state.
-    pub async fn play_to_end(&self) -> Value {
+    /// Plays and waits until `reached` holds for the snapshot of that run.
+    pub async fn play_until(&self, what: &str, reached: impl Fn(&Value) -> bool) -> Value {
         let reply = self.post("/v1/play", "").await;
         assert_eq!(
             reply.status,
@@ -337,10 +337,20 @@ impl Client {
             String::from_utf8_lossy(&reply.body)
         );
         let run = reply.json()["run"].as_u64().expect("run");
-        self.wait_until("ended", |snapshot| {
-            snapshot["run"] == run && is_terminal(&snapshot["state"])
-        })
-        .await
+        self.wait_until(what, |snapshot| snapshot["run"] == run && reached(snapshot))
+            .await
+    }
+
+    /// Plays and waits for the run to reach a terminal state.
+    pub async fn play_to_end(&self) -> Value {
+        self.play_until("ended", |snapshot| is_terminal(&snapshot["state"]))
+            .await
+    }
+
+    /// Plays and waits for the runtime to be running.
+    pub async fn play_until_running(&self) -> Value {
+        self.play_until("running", |snapshot| snapshot["state"] == "running")
+            .await
     }
 
     /// Opens `GET path` as an event stream (SSE unless `headers` ask for NDJSON).
