@@ -68,8 +68,9 @@ fn start_up_refusals_exit_2_with_one_line_and_announce_nothing() {
 
 #[tokio::test]
 async fn sigkill_mid_run_leaves_nothing_alive_and_the_next_server_replaces_its_file() {
-    // The runtime alone: its `PR_SET_PDEATHSIG` ends it. A grandchild in its group survives a
-    // SIGKILLed session today (server or standalone `play`): BRIEF §1's guardian is not built.
+    // The runtime alone: its `PR_SET_PDEATHSIG` ends it. A grandchild in its group needs the
+    // guardian of BRIEF §1, which this branch's base (757c2a7) lacks; with it, add
+    // `("GRANDCHILD", "group")` here.
     let project = Project::new(&forever());
     let server = Server::start(&project, &[]);
     let client = server.client();
