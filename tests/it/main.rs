@@ -6,5 +6,6 @@ mod cli_setting_values;
 mod cli_state_folder;
 mod clients;
 mod runtime;
+mod server;
 mod settings_per_play;
 mod shipper;

@@ -1,0 +1,228 @@
+//! The checks in front of every request (Host, Origin, token), the limits (body, headers,
+//! connections), and the absence of CORS headers.
+
+use std::io::{Read, Write};
+use std::time::Duration;
+
+use bytes::Bytes;
+use hyper::Method;
+
+use super::support::{Client, PATIENCE, Project, Server, Setup};
+
+const V1: [(Method, &str); 6] = [
+    (Method::GET, "/v1/session"),
+    (Method::POST, "/v1/play"),
+    (Method::POST, "/v1/stop"),
+    (Method::POST, "/v1/kill"),
+    (Method::POST, "/v1/shutdown"),
+    (Method::GET, "/v1/events"),
+];
+
+fn quick() -> Setup<'static> {
+    Setup {
+        runtime: &[("STDOUT_LINES", "3")],
+        cartridge: true,
+        ..Setup::default()
+    }
+}
+
+async fn problem(
+    client: &Client,
+    method: Method,
+    path: &str,
+    headers: &[(&str, &str)],
+) -> (u16, String) {
+    let reply = client
+        .send(client.request(method, path, headers, Bytes::new()))
+        .await;
+    if reply.status >= 400 {
+        assert_eq!(reply.content_type(), "application/problem+json");
+        let body = reply.json();
+        assert_eq!(body["status"], reply.status);
+        assert!(
+            body["detail"]
+                .as_str()
+                .is_some_and(|detail| !detail.contains('\n'))
+        );
+    }
+    let authenticate = reply
+        .headers
+        .get("www-authenticate")
+        .and_then(|value| value.to_str().ok())
+        .unwrap_or("")
+        .to_owned();
+    (reply.status, authenticate)
+}
+
+#[tokio::test]
+async fn a_missing_or_wrong_token_is_401_with_www_authenticate_and_does_nothing() {
+    let project = Project::new(&quick());
+    let server = Server::start(&project, &[]);
+    let client = server.client();
+    for token in [None, Some("wrong"), Some("")] {
+        let stranger = client.with_token(token);
+        for (method, path) in V1 {
+            assert_eq!(
+                problem(&stranger, method.clone(), path, &[]).await,
+                (401, "Bearer".to_owned()),
+                "{method} {path} with {token:?}"
+            );
+        }
+    }
+    // Nothing was played, and the server did not shut down.
+    let snapshot = client.snapshot().await;
+    assert_eq!(
+        (snapshot["state"].as_str(), snapshot["run"].as_u64()),
+        (Some("idle"), Some(0))
+    );
+    // The public document needs no token.
+    assert_eq!(
+        client.with_token(None).get("/openapi.json").await.status,
+        200
+    );
+}
+
+#[tokio::test]
+async fn a_forged_host_or_a_foreign_origin_is_403_even_with_the_token() {
+    let project = Project::new(&quick());
+    let server = Server::start(&project, &[]);
+    let client = server.client();
+    let port = server.addr.port();
+    let evil = client.with_host(&format!("evil.example:{port}"));
+    for path in ["/v1/session", "/openapi.json"] {
+        assert_eq!(
+            problem(&evil, Method::GET, path, &[]).await.0,
+            403,
+            "{path}"
+        );
+        for origin in [
+            "http://evil.example",
+            "null",
+            &format!("http://evil.example:{port}"),
+        ] {
+            let (status, _) = problem(&client, Method::GET, path, &[("origin", origin)]).await;
+            assert_eq!(status, 403, "{path} from {origin}");
+        }
+        let own = format!("http://127.0.0.1:{port}");
+        assert_eq!(
+            problem(&client, Method::GET, path, &[("origin", &own)])
+                .await
+                .0,
+            200
+        );
+    }
+    // Host is checked before the token: a forged Host without a token is 403, not 401.
+    assert_eq!(
+        problem(&evil.with_token(None), Method::GET, "/v1/session", &[])
+            .await
+            .0,
+        403
+    );
+    // A CORS preflight gets no CORS answer.
+    let (status, _) = problem(
+        &client,
+        Method::OPTIONS,
+        "/v1/play",
+        &[
+            ("origin", "http://evil.example"),
+            ("access-control-request-method", "POST"),
+        ],
+    )
+    .await;
+    assert_eq!(status, 403);
+    assert_eq!(client.snapshot().await["run"], 0);
+}
+
+#[tokio::test]
+async fn the_unix_socket_needs_no_token_and_no_host_but_checks_origin() {
+    let project = Project::new(&quick());
+    let socket = super::support::private_socket(project.path());
+    let server = Server::start(&project, &["--unix", socket.to_str().expect("utf-8")]);
+    let client = server.unix_client().with_host("anything.example");
+    assert_eq!(
+        problem(&client, Method::GET, "/v1/session", &[]).await.0,
+        200
+    );
+    assert_eq!(
+        problem(&client, Method::GET, "/v1/session", &[("origin", "null")])
+            .await
+            .0,
+        403
+    );
+}
+
+#[tokio::test]
+async fn a_body_over_64_kib_is_413_and_plays_nothing() {
+    let project = Project::new(&quick());
+    let server = Server::start(&project, &[]);
+    let client = server.client();
+    let body = format!(
+        "{{\"goal\":\"play\",\"pad\":\"{}\"}}",
+        "x".repeat(1024 * 1024)
+    );
+    let reply = client
+        .send(client.request(
+            Method::POST,
+            "/v1/play",
+            &[("content-type", "application/json")],
+            body,
+        ))
+        .await;
+    assert_eq!(
+        reply.status,
+        413,
+        "{}",
+        String::from_utf8_lossy(&reply.body)
+    );
+    assert_eq!(reply.content_type(), "application/problem+json");
+    assert_eq!(client.snapshot().await["run"], 0);
+}
+
+#[tokio::test]
+async fn a_client_that_sends_half_a_header_and_waits_is_disconnected() {
+    let project = Project::new(&quick());
+    let server = Server::start(&project, &[]);
+    let mut socket = std::net::TcpStream::connect(server.addr).expect("connect");
+    socket
+        .write_all(format!("GET /v1/session HTTP/1.1\r\nHost: {}\r\n", server.addr).as_bytes())
+        .expect("write");
+    // The server's deadline is 10 s; this only bounds how long the test waits for the close.
+    socket
+        .set_read_timeout(Some(PATIENCE + Duration::from_secs(30)))
+        .expect("timeout");
+    let mut answer = Vec::new();
+    match socket.read_to_end(&mut answer) {
+        Ok(_) => {}
+        Err(error) => assert_eq!(
+            error.kind(),
+            std::io::ErrorKind::ConnectionReset,
+            "the connection was not closed: {error}"
+        ),
+    }
+    // Whatever it said before closing, it never answered the request.
+    assert!(!String::from_utf8_lossy(&answer).contains("200 OK"));
+    // The server still serves everyone else.
+    assert_eq!(server.client().snapshot().await["state"], "idle");
+}
+
+#[tokio::test]
+async fn two_hundred_open_streams_and_a_request_are_served_together() {
+    let project = Project::new(&quick());
+    let server = Server::start(&project, &[]);
+    let client = server.client();
+    let mut streams = Vec::new();
+    for _ in 0..200 {
+        streams.push(client.stream("/v1/events", &[]).await);
+    }
+    assert_eq!(client.snapshot().await["state"], "idle");
+    // Every stream is live: a run reaches all of them.
+    client.play_to_end().await;
+    for stream in &mut streams {
+        stream
+            .read_until(|item| item.json["kind"] == "state" && item.json["to"] == "stopped")
+            .await;
+    }
+    drop(streams);
+    drop(server);
+    project.assert_nothing_alive();
+}
