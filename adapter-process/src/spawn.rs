@@ -5,10 +5,10 @@ use std::path::PathBuf;
 use std::process::Stdio;
 use std::sync::Arc;
 
-use session_domain::{LineBatch, Stream};
+use session_domain::Stream;
 use session_ports::{Clock, OutputSender};
 use tokio::process::Command;
-use tokio::sync::{mpsc, watch};
+use tokio::sync::watch;
 use tokio::time::Instant;
 
 use super::escalation::Escalation;
@@ -96,21 +96,12 @@ pub fn spawn(
 
     let (exit_tx, exit_rx) = watch::channel(None);
     let (report_tx, report_rx) = watch::channel(None);
-    // The supervisor's own lines go through an unbounded channel to a forwarder, so that a
-    // blocked sink never delays a signal: the supervisor never waits on the output.
-    let (story, mut story_rx) = mpsc::unbounded_channel::<LineBatch>();
-    let forwarder = tokio::spawn(async move {
-        while let Some(batch) = story_rx.recv().await {
-            // A closed output means the session is gone; the supervision goes on regardless.
-            let _ = output.send(batch).await;
-        }
-    });
     let supervisor = Supervisor {
         label: spec.label.clone(),
         pgid,
         timing,
         clock,
-        story,
+        output,
         delivery,
         stop: stop.watch(),
         readers: [stdout, stderr].into_iter().flatten().collect(),
@@ -123,11 +114,9 @@ pub fn spawn(
     };
     tokio::spawn(async move {
         // A panic in `run` drops the supervisor, and its guard kills the group.
+        // Every line of the process was sent or told by then, so its last lines come before
+        // the event that reports its end.
         let report = supervisor.run(child, exit_tx).await;
-        // `run` consumed the supervisor and with it the story's sender: once the forwarder has
-        // delivered every story line, the end may be reported (a process's last lines come
-        // before the event reporting its end).
-        let _ = forwarder.await;
         let _ = report_tx.send(Some(report));
     });
     Ok(Supervised::new(pid, ExitWatch::new(exit_rx), report_rx))

@@ -1,5 +1,6 @@
 //! Checking the runtime program before it is run: up front in frontends, and again at launch.
 
+use std::ffi::OsStr;
 use std::io;
 use std::path::{Path, PathBuf};
 
@@ -70,19 +71,27 @@ impl RuntimePathError {
 
 /// Resolves the runtime program and checks that it can be run.
 ///
-/// An empty `path` is [`RuntimePathError::Missing`]. A name without `/` is looked up on `PATH`;
-/// anything else resolves against `project_root` (an absolute path stays as it is). Returns the
-/// resolved path of an executable regular file.
-pub fn check_runtime_path(path: &Path, project_root: &Path) -> Result<PathBuf, RuntimePathError> {
+/// An empty `path` is [`RuntimePathError::Missing`]. A name without `/` is looked up on the
+/// `PATH` the runtime will get, as `env(1)` does: `configured_path` when `[runtime] env` sets
+/// one, else the session's own; anything else resolves against `base` (an absolute path stays
+/// as it is). Returns the resolved path of an executable regular file.
+pub fn check_runtime_path(
+    path: &Path,
+    base: &Path,
+    configured_path: Option<&OsStr>,
+) -> Result<PathBuf, RuntimePathError> {
     if path.as_os_str().is_empty() {
         return Err(RuntimePathError::Missing);
     }
     if is_bare_name(path.as_os_str()) {
-        return resolve_program(path, project_root).ok_or_else(|| RuntimePathError::NotFound {
-            path: path.to_path_buf(),
-            on_path: true,
+        return resolve_program(path, base, configured_path).ok_or_else(|| {
+            RuntimePathError::NotFound {
+                path: path.to_path_buf(),
+                on_path: true,
+            }
         });
     }
+    let project_root = base;
     let resolved = project_root.join(path);
     match std::fs::metadata(&resolved) {
         Err(error) if error.kind() == io::ErrorKind::NotFound => Err(RuntimePathError::NotFound {
@@ -122,43 +131,43 @@ mod tests {
         std::fs::create_dir(root.join("tools")).expect("mkdir");
 
         assert_eq!(
-            check_runtime_path(Path::new(""), root),
+            check_runtime_path(Path::new(""), root, None),
             Err(RuntimePathError::Missing)
         );
         assert_eq!(
-            check_runtime_path(Path::new("./prometeu"), root),
+            check_runtime_path(Path::new("./prometeu"), root, None),
             Ok(root.join("./prometeu"))
         );
         assert_eq!(
-            check_runtime_path(Path::new("./missing"), root),
+            check_runtime_path(Path::new("./missing"), root, None),
             Err(RuntimePathError::NotFound {
                 path: root.join("./missing"),
                 on_path: false
             })
         );
         assert_eq!(
-            check_runtime_path(Path::new("./tools"), root),
+            check_runtime_path(Path::new("./tools"), root, None),
             Err(RuntimePathError::IsADirectory {
                 path: root.join("./tools")
             })
         );
         assert_eq!(
-            check_runtime_path(Path::new("./plain"), root),
+            check_runtime_path(Path::new("./plain"), root, None),
             Err(RuntimePathError::NotExecutable {
                 path: root.join("./plain")
             })
         );
         let absolute = root.join("prometeu");
         assert_eq!(
-            check_runtime_path(&absolute, Path::new("/elsewhere")),
+            check_runtime_path(&absolute, Path::new("/elsewhere"), None),
             Ok(absolute)
         );
     }
 
     #[test]
     fn looks_bare_names_up_on_path() {
-        assert!(check_runtime_path(Path::new("sh"), Path::new("/")).is_ok());
-        let error = check_runtime_path(Path::new("no-such-runtime-here"), Path::new("/"))
+        assert!(check_runtime_path(Path::new("sh"), Path::new("/"), None).is_ok());
+        let error = check_runtime_path(Path::new("no-such-runtime-here"), Path::new("/"), None)
             .expect_err("not on PATH");
         assert!(error.to_string().contains("`no-such-runtime-here`"));
         assert!(error.to_string().contains("PATH"));

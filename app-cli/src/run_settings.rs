@@ -3,6 +3,7 @@
 //! run's ports. The CLI calls it up front and again at every play; `serve` and `dap` call it
 //! at every play too, so a changed file is used by the next run.
 
+use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
 
 use adapter_process::ProcessTiming;
@@ -106,16 +107,21 @@ pub fn load_run_settings(
 
 /// The runtime program, from `--runtime` or else the file, resolved and checked on disk.
 fn runtime_program(source: &SettingsSource, config: &ConfigFile) -> Result<PathBuf, SettingsError> {
+    // The runtime gets `[runtime] env`'s PATH when it sets one: a bare name is looked up there.
+    let configured_path = config.runtime.env.get("PATH").map(OsStr::new);
     let checked = match &source.overrides.runtime {
-        Some(flag) => check_runtime_path(&flag.given, &flag.base).map_err(|error| {
-            SettingsError::RuntimeFlag {
-                given: flag.given.clone(),
-                error,
-            }
-        }),
+        Some(flag) => {
+            check_runtime_path(&flag.given, &flag.base, configured_path).map_err(|error| {
+                SettingsError::RuntimeFlag {
+                    given: flag.given.clone(),
+                    error,
+                }
+            })
+        }
         None => check_runtime_path(
             config.runtime.path.as_deref().unwrap_or(Path::new("")),
             &source.project_root,
+            configured_path,
         )
         .map_err(|error| SettingsError::RuntimeFile {
             file: config.path.clone(),
