@@ -21,13 +21,61 @@ use super::{ProcessSpec, ProcessTiming, StopControl};
 
 /// The program could not be started.
 #[derive(Debug, thiserror::Error)]
-#[error("cannot start {program}: {source}", program = program.display())]
+#[error("cannot start {program}: {cause}", program = program.display(), cause = self.cause())]
 pub struct SpawnError {
     /// The program as it was given.
     pub program: PathBuf,
     /// What the operating system said.
     #[source]
     pub source: io::Error,
+}
+
+impl SpawnError {
+    /// Why it could not start, in words that name the real cause: the system says "No such
+    /// file or directory" both for a missing program and for an existing script whose `#!`
+    /// interpreter is missing, and "Exec format error" for a file it cannot run at all.
+    pub fn cause(&self) -> String {
+        use rustix::io::Errno;
+        let exists = std::fs::metadata(&self.program).is_ok_and(|meta| meta.is_file());
+        match Errno::from_io_error(&self.source) {
+            Some(Errno::NOENT) if exists => match interpreter(&self.program) {
+                Some(Interpreter::Script(interpreter)) => format!(
+                    "its interpreter `{interpreter}` (named on its `#!` line) does not exist: install it or correct that line"
+                ),
+                Some(Interpreter::Elf) => "the dynamic loader it was linked for does not exist: it may be built for another system".to_owned(),
+                None => format!("{}: a file it needs to run does not exist", self.source),
+            },
+            Some(Errno::NOEXEC) => format!(
+                "{}: it is neither a program for this system nor a script with a `#!` line",
+                self.source
+            ),
+            _ => self.source.to_string(),
+        }
+    }
+}
+
+/// What runs a program file, from its first bytes.
+enum Interpreter {
+    /// A script: the program on its `#!` line.
+    Script(String),
+    /// An ELF binary, run by its dynamic loader.
+    Elf,
+}
+
+fn interpreter(program: &std::path::Path) -> Option<Interpreter> {
+    use std::io::Read;
+    let mut head = [0_u8; 256];
+    let mut file = std::fs::File::open(program).ok()?;
+    let read = file.read(&mut head).ok()?;
+    let head = &head[..read];
+    if head.starts_with(b"\x7fELF") {
+        return Some(Interpreter::Elf);
+    }
+    let line = head.strip_prefix(b"#!")?;
+    let line = line.split(|&byte| byte == b'\n').next()?;
+    let interpreter = String::from_utf8_lossy(line);
+    let interpreter = interpreter.split_whitespace().next()?;
+    Some(Interpreter::Script(interpreter.to_owned()))
 }
 
 /// Spawns `spec` in its own process group with stdin on the null device and starts

@@ -41,6 +41,42 @@ pub enum RuntimePathError {
         /// The resolved path.
         path: PathBuf,
     },
+    /// The path contains a NUL byte, which no file name can hold.
+    #[error(
+        "the runtime path {} contains a NUL byte, which no file name can hold: check the path",
+        path.display()
+    )]
+    NulByte {
+        /// The path as configured.
+        path: PathBuf,
+    },
+    /// Following the path's symbolic links never ends (a loop, or too many links).
+    #[error(
+        "the runtime path {} is a loop of symbolic links (or too many of them): point it at the runtime executable itself",
+        path.display()
+    )]
+    SymlinkLoop {
+        /// The resolved path.
+        path: PathBuf,
+    },
+    /// Something the path goes through as a folder is not one (`runtime/` where `runtime` is
+    /// a file, or `file/name`).
+    #[error(
+        "the runtime path {} goes through a file as if it were a folder: check the path (a trailing `/`?)",
+        path.display()
+    )]
+    NotADirectory {
+        /// The resolved path.
+        path: PathBuf,
+    },
+    /// The path cannot be looked at (a folder on it we may not search, say).
+    #[error("the runtime path {} cannot be examined: {reason}", path.display())]
+    Inaccessible {
+        /// The resolved path.
+        path: PathBuf,
+        /// What the system said, with what to check.
+        reason: String,
+    },
 }
 
 fn not_found_message(path: &Path, on_path: bool) -> String {
@@ -51,7 +87,7 @@ fn not_found_message(path: &Path, on_path: bool) -> String {
         )
     } else {
         format!(
-            "the runtime {} does not exist: check the path (relative paths resolve against the project root)",
+            "the runtime {} does not exist: check the path",
             path.display()
         )
     }
@@ -64,7 +100,11 @@ impl RuntimePathError {
             Self::Missing => None,
             Self::NotFound { path, .. }
             | Self::IsADirectory { path }
-            | Self::NotExecutable { path } => Some(path),
+            | Self::NotExecutable { path }
+            | Self::NulByte { path }
+            | Self::SymlinkLoop { path }
+            | Self::NotADirectory { path }
+            | Self::Inaccessible { path, .. } => Some(path),
         }
     }
 }
@@ -83,6 +123,11 @@ pub fn check_runtime_path(
     if path.as_os_str().is_empty() {
         return Err(RuntimePathError::Missing);
     }
+    if path.as_os_str().as_encoded_bytes().contains(&0) {
+        return Err(RuntimePathError::NulByte {
+            path: path.to_path_buf(),
+        });
+    }
     if is_bare_name(path.as_os_str()) {
         return resolve_program(path, base, configured_path).ok_or_else(|| {
             RuntimePathError::NotFound {
@@ -98,15 +143,29 @@ pub fn check_runtime_path(
             path: resolved,
             on_path: false,
         }),
-        // Anything else (a component we may not search, a loop of links) means we cannot run
-        // it either; the message says what to check.
-        Err(_) => Err(RuntimePathError::NotExecutable { path: resolved }),
+        Err(error) => Err(unreachable(resolved, &error)),
         Ok(meta) if meta.is_dir() => Err(RuntimePathError::IsADirectory { path: resolved }),
         Ok(_) if !is_executable_file(&resolved) => {
             Err(RuntimePathError::NotExecutable { path: resolved })
         }
         Ok(_) => Ok(resolved),
     }
+}
+
+/// Names why `path` could not be looked at, from what the system said.
+fn unreachable(path: PathBuf, error: &io::Error) -> RuntimePathError {
+    if error.raw_os_error() == Some(libc::ELOOP) {
+        return RuntimePathError::SymlinkLoop { path };
+    }
+    if error.kind() == io::ErrorKind::NotADirectory {
+        return RuntimePathError::NotADirectory { path };
+    }
+    let reason = if error.kind() == io::ErrorKind::PermissionDenied {
+        format!("{error}: check that every folder on it may be searched (chmod +x)")
+    } else {
+        error.to_string()
+    };
+    RuntimePathError::Inaccessible { path, reason }
 }
 
 #[cfg(test)]

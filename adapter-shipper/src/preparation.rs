@@ -145,7 +145,7 @@ impl Preparation {
                 let reason = format!(
                     "{step} failed: `{shown}` could not be started: {}: {}",
                     error.program.display(),
-                    error.source
+                    error.cause()
                 );
                 return self.spawn_failed(step, as_run, reason).await;
             }
