@@ -44,7 +44,7 @@ fn execute(cli: Cli) -> Result<i32, Fatal> {
         Command::Init(args) => {
             let project = args.project.unwrap_or_else(|| ".".into());
             let message = init::init(&project)?;
-            eprintln!("prometeu-session: {message}");
+            eprintln!("prometeu-session: {}", output::escape_controls(&message));
             Ok(ExitCode::Success.code())
         }
         Command::Play(args) => {

@@ -445,3 +445,57 @@ fn runtime_and_step_diagnoses_name_the_real_cause() {
         assert!(!told.contains("No such file or directory"), "{told}");
     }
 }
+
+/// Nothing a file, a flag or a child writes reaches the terminal as a control character:
+/// error lines escape them, the human format removes them (C1 included) with colour off.
+#[test]
+fn control_characters_never_reach_the_terminal() {
+    let has_control = |text: &[u8]| {
+        text.windows(2)
+            .any(|pair| pair[0] == 0xc2 && (0x80..=0x9f).contains(&pair[1]))
+            || text
+                .iter()
+                .any(|&byte| byte < 0x20 && byte != b'\n' && byte != b'\t' || byte == 0x7f)
+    };
+    // A key and a path with ESC, BEL and a C1 CSI in them: each one error line, escaped.
+    let bad_key =
+        "[runtime]\npath = \"./runtime.sh\"\n[session]\n\"k\\u001b]0;owned\\u0007\\u009b2J\" = 1\n";
+    let bad_path = GOOD.replace("./runtime.sh", "./run\\u001b[2Jtime\\u0085");
+    for config in [bad_key, bad_path.as_str()] {
+        let dir = project(config);
+        let output = Command::new(BIN)
+            .arg("play")
+            .arg("--project")
+            .arg(dir.path())
+            .output()
+            .expect("run");
+        assert_eq!(output.status.code(), Some(2));
+        assert!(!has_control(&output.stderr), "{:?}", output.stderr);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(stderr.lines().count(), 1, "{stderr}");
+        assert!(stderr.contains("\\u{1b}"), "{stderr}");
+    }
+
+    // A step that prints 8-bit controls: gone from the human format, kept in JSON.
+    let config = GOOD.replace(
+        r#""touch", "MARKER""#,
+        r#""printf", "a\u009b2Jb\u009d0;title\u0007c\u0085d\n""#,
+    );
+    let dir = project(&config);
+    let human = Command::new(BIN)
+        .args(["prepare", "--color", "never", "--project"])
+        .arg(dir.path())
+        .output()
+        .expect("run");
+    assert!(!has_control(&human.stdout), "{:?}", human.stdout);
+    let text = String::from_utf8_lossy(&human.stdout);
+    assert!(text.contains("abcd"), "{text}");
+    let json = Command::new(BIN)
+        .args(["prepare", "--format", "json", "--project"])
+        .arg(dir.path())
+        .output()
+        .expect("run");
+    let text = String::from_utf8_lossy(&json.stdout);
+    // JSON keeps messages as written (U+009B needs no escape in JSON).
+    assert!(text.contains("a\u{9b}2Jb"), "{text}");
+}
