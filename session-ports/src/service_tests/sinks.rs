@@ -337,11 +337,19 @@ fn behind_a_blocked_sink(
     shipper: PreparationScript,
     runtime: RuntimeScript,
 ) -> (crate::ExecutionSession, Gate, Arc<crate::fakes::SinkRecord>) {
+    behind_a_blocked_sink_with(shipper, Arc::new(ScriptedRuntime::new(runtime)))
+}
+
+/// [`behind_a_blocked_sink`] with a runtime the test keeps a handle on.
+fn behind_a_blocked_sink_with(
+    shipper: PreparationScript,
+    runtime: Arc<dyn crate::RuntimeSource>,
+) -> (crate::ExecutionSession, Gate, Arc<crate::fakes::SinkRecord>) {
     let gate = Gate::new();
     let (sink, record) = CollectingSink::new("stdout").gated(gate.clone()).boxed();
     let session = start_session(
         Arc::new(ScriptedShipper::new(shipper)),
-        Arc::new(ScriptedRuntime::new(runtime)),
+        runtime,
         &manual_clock(),
         vec![sink],
         ServiceSettings {
@@ -473,19 +481,8 @@ async fn a_stops_story_is_in_the_order_it_happened_behind_a_blocked_sink() {
         )
         .ends(RuntimeEnd::Stopped);
     let runtime = Arc::new(ScriptedRuntime::new(script));
-    let gate = Gate::new();
-    let (sink, record) = CollectingSink::new("stdout").gated(gate.clone()).boxed();
-    let session = start_session(
-        Arc::new(ScriptedShipper::new(PreparationScript::new())),
-        Arc::clone(&runtime) as Arc<dyn crate::RuntimeSource>,
-        &manual_clock(),
-        vec![sink],
-        ServiceSettings {
-            output_batches: 64,
-            sink_batches: 1,
-            ..ServiceSettings::default()
-        },
-    );
+    let (session, gate, record) =
+        behind_a_blocked_sink_with(PreparationScript::new(), Arc::clone(&runtime) as _);
     let mut subscription = session.subscribe(0);
     play_opened(&session).await;
     wait_for_state(&mut subscription, S::Running).await;

@@ -164,6 +164,15 @@ fn adopted_background_jobs_are_reaped_as_they_exit() {
     project.assert_nothing_alive();
 }
 
+/// Sets a stop grace the test would never wait out.
+fn with_a_grace_never_waited_out(project: &Project) {
+    let config_path = project.path().join("prometeu-session.toml");
+    let config = std::fs::read_to_string(&config_path)
+        .expect("config")
+        .replace("stop_grace = \"500ms\"", "stop_grace = \"10m\"");
+    std::fs::write(&config_path, config).expect("config");
+}
+
 #[test]
 fn a_stopped_runtime_gets_sigcont_and_honours_sigterm_with_a_line_saying_so() {
     let project = Project::new(&Setup {
@@ -176,12 +185,8 @@ fn a_stopped_runtime_gets_sigcont_and_honours_sigterm_with_a_line_saying_so() {
         cartridge: true,
         ..Setup::default()
     });
-    // A grace the test would never wait out: only SIGCONT lets the runtime end in time.
-    let config_path = project.path().join("prometeu-session.toml");
-    let config = std::fs::read_to_string(&config_path)
-        .expect("config")
-        .replace("stop_grace = \"500ms\"", "stop_grace = \"10m\"");
-    std::fs::write(&config_path, config).expect("config");
+    // Only SIGCONT lets the runtime end in time.
+    with_a_grace_never_waited_out(&project);
     let mut running = Running::start(project.command("play", &["--format", "json"]));
     running.wait_for("fake-runtime: ready");
     let runtime = *project.recorded_pids().first().expect("the runtime's pid");
@@ -271,12 +276,8 @@ fn with_stdout_unread_the_story_of_a_stop_is_logged_in_the_order_it_happened() {
         cartridge: true,
         ..Setup::default()
     });
-    // A grace the test would never wait out: only the second SIGINT ends the runtime.
-    let config_path = project.path().join("prometeu-session.toml");
-    let config = std::fs::read_to_string(&config_path)
-        .expect("config")
-        .replace("stop_grace = \"500ms\"", "stop_grace = \"10m\"");
-    std::fs::write(&config_path, config).expect("config");
+    // Only the second SIGINT ends the runtime.
+    with_a_grace_never_waited_out(&project);
     let log = project.path().join("session.log");
     let log_arg = log.to_str().expect("utf-8").to_owned();
     let mut child = project

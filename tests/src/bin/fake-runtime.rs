@@ -108,15 +108,18 @@ fn main() -> ExitCode {
     end()
 }
 
-fn record_pid(role: &str, pid: u32) {
-    let Some(path) = var("FAKE_RT_PID_FILE") else {
-        return;
-    };
-    let file = std::fs::OpenOptions::new()
+/// `FAKE_RT_PID_FILE`, opened for appending, when it is set and can be opened.
+fn open_pid_file() -> Option<std::fs::File> {
+    let path = var("FAKE_RT_PID_FILE")?;
+    std::fs::OpenOptions::new()
         .create(true)
         .append(true)
-        .open(path);
-    if let Ok(mut file) = file {
+        .open(path)
+        .ok()
+}
+
+fn record_pid(role: &str, pid: u32) {
+    if let Some(mut file) = open_pid_file() {
         // One write per line, so that concurrent writers never interleave within a line.
         let _ = file.write_all(format!("{role} {pid}\n").as_bytes());
     }
@@ -254,14 +257,7 @@ extern "C" fn exit_on_term(_: libc::c_int) {
 fn install_term_handling() {
     let handler: extern "C" fn(libc::c_int) = match var("FAKE_RT_ON_TERM").as_deref() {
         Some("ignore") => {
-            let note = var("FAKE_RT_PID_FILE").and_then(|path| {
-                std::fs::OpenOptions::new()
-                    .create(true)
-                    .append(true)
-                    .open(path)
-                    .ok()
-            });
-            if let Some(note) = note {
+            if let Some(note) = open_pid_file() {
                 // Kept open for the whole life of the process: the handler writes to it.
                 TERM_NOTE_FD.store(note.into_raw_fd(), Ordering::Relaxed);
             }
