@@ -5,10 +5,10 @@ use std::path::PathBuf;
 use std::process::Stdio;
 use std::sync::Arc;
 
-use session_domain::{LineBatch, Stream};
+use session_domain::Stream;
 use session_ports::{Clock, OutputSender};
 use tokio::process::Command;
-use tokio::sync::{mpsc, watch};
+use tokio::sync::watch;
 use tokio::time::Instant;
 
 use super::escalation::Escalation;
@@ -21,13 +21,61 @@ use super::{ProcessSpec, ProcessTiming, StopControl};
 
 /// The program could not be started.
 #[derive(Debug, thiserror::Error)]
-#[error("cannot start {program}: {source}", program = program.display())]
+#[error("cannot start {program}: {cause}", program = program.display(), cause = self.cause())]
 pub struct SpawnError {
     /// The program as it was given.
     pub program: PathBuf,
     /// What the operating system said.
     #[source]
     pub source: io::Error,
+}
+
+impl SpawnError {
+    /// Why it could not start, in words that name the real cause: the system says "No such
+    /// file or directory" both for a missing program and for an existing script whose `#!`
+    /// interpreter is missing, and "Exec format error" for a file it cannot run at all.
+    pub fn cause(&self) -> String {
+        use rustix::io::Errno;
+        let exists = std::fs::metadata(&self.program).is_ok_and(|meta| meta.is_file());
+        match Errno::from_io_error(&self.source) {
+            Some(Errno::NOENT) if exists => match interpreter(&self.program) {
+                Some(Interpreter::Script(interpreter)) => format!(
+                    "its interpreter `{interpreter}` (named on its `#!` line) does not exist: install it or correct that line"
+                ),
+                Some(Interpreter::Elf) => "the dynamic loader it was linked for does not exist: it may be built for another system".to_owned(),
+                None => format!("{}: a file it needs to run does not exist", self.source),
+            },
+            Some(Errno::NOEXEC) => format!(
+                "{}: it is neither a program for this system nor a script with a `#!` line",
+                self.source
+            ),
+            _ => self.source.to_string(),
+        }
+    }
+}
+
+/// What runs a program file, from its first bytes.
+enum Interpreter {
+    /// A script: the program on its `#!` line.
+    Script(String),
+    /// An ELF binary, run by its dynamic loader.
+    Elf,
+}
+
+fn interpreter(program: &std::path::Path) -> Option<Interpreter> {
+    use std::io::Read;
+    let mut head = [0_u8; 256];
+    let mut file = std::fs::File::open(program).ok()?;
+    let read = file.read(&mut head).ok()?;
+    let head = &head[..read];
+    if head.starts_with(b"\x7fELF") {
+        return Some(Interpreter::Elf);
+    }
+    let line = head.strip_prefix(b"#!")?;
+    let line = line.split(|&byte| byte == b'\n').next()?;
+    let interpreter = String::from_utf8_lossy(line);
+    let interpreter = interpreter.split_whitespace().next()?;
+    Some(Interpreter::Script(interpreter.to_owned()))
 }
 
 /// Spawns `spec` in its own process group with stdin on the null device and starts
@@ -96,21 +144,12 @@ pub fn spawn(
 
     let (exit_tx, exit_rx) = watch::channel(None);
     let (report_tx, report_rx) = watch::channel(None);
-    // The supervisor's own lines go through an unbounded channel to a forwarder, so that a
-    // blocked sink never delays a signal: the supervisor never waits on the output.
-    let (story, mut story_rx) = mpsc::unbounded_channel::<LineBatch>();
-    let forwarder = tokio::spawn(async move {
-        while let Some(batch) = story_rx.recv().await {
-            // A closed output means the session is gone; the supervision goes on regardless.
-            let _ = output.send(batch).await;
-        }
-    });
     let supervisor = Supervisor {
         label: spec.label.clone(),
         pgid,
         timing,
         clock,
-        story,
+        output,
         delivery,
         stop: stop.watch(),
         readers: [stdout, stderr].into_iter().flatten().collect(),
@@ -123,11 +162,9 @@ pub fn spawn(
     };
     tokio::spawn(async move {
         // A panic in `run` drops the supervisor, and its guard kills the group.
+        // Every line of the process was sent or told by then, so its last lines come before
+        // the event that reports its end.
         let report = supervisor.run(child, exit_tx).await;
-        // `run` consumed the supervisor and with it the story's sender: once the forwarder has
-        // delivered every story line, the end may be reported (a process's last lines come
-        // before the event reporting its end).
-        let _ = forwarder.await;
         let _ = report_tx.send(Some(report));
     });
     Ok(Supervised::new(pid, ExitWatch::new(exit_rx), report_rx))

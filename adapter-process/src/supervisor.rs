@@ -8,9 +8,9 @@ use std::pin::pin;
 use std::sync::Arc;
 
 use session_domain::{LineBatch, Severity, Signal, Termination};
-use session_ports::Clock;
+use session_ports::{Clock, OutputSender};
 use tokio::process::Child;
-use tokio::sync::{mpsc, watch};
+use tokio::sync::watch;
 use tokio::task::JoinHandle;
 use tokio::time::{Instant, sleep_until};
 
@@ -26,8 +26,9 @@ pub(crate) struct Supervisor {
     pub(crate) pgid: i32,
     pub(crate) timing: ProcessTiming,
     pub(crate) clock: Arc<dyn Clock>,
-    /// The supervisor's `session` lines, forwarded in order to the output.
-    pub(crate) story: mpsc::UnboundedSender<LineBatch>,
+    /// Where the supervisor tells its `session` lines: told, never sent, so that a blocked
+    /// sink never delays a signal and the story stays in order (see `OutputSender::tell`).
+    pub(crate) output: OutputSender,
     /// How the pipe readers are doing with the output.
     pub(crate) delivery: Arc<Delivery>,
     pub(crate) stop: watch::Receiver<StopLevel>,
@@ -108,10 +109,11 @@ impl Supervisor {
         self.handle(Event::AllReaped);
     }
 
-    /// Queues one `session` line for the forwarder; never waits.
+    /// Tells one `session` line; never waits.
     pub(crate) fn say(&self, severity: Severity, message: &str) {
         let batch = LineBatch::session_line(self.clock.now(), severity, message);
-        let _ = self.story.send(batch);
+        // A closed output means the session is gone; the supervision goes on regardless.
+        let _ = self.output.tell(batch);
     }
 }
 

@@ -1,6 +1,6 @@
 //! The task behind one launch: check, spawn, (debug) handshake, then wait for the end.
 
-use std::ffi::OsString;
+use std::ffi::{OsStr, OsString};
 use std::sync::Arc;
 
 use adapter_process::{self as process, ProcessSpec, StopControl, Supervised, deadline_after};
@@ -58,13 +58,16 @@ impl Launch {
         if self.stop.is_asked() {
             return Err(RuntimeEnd::Stopped);
         }
-        let program = match check_runtime_path(&settings.program, &settings.project_root) {
-            Ok(program) => program,
-            Err(error) => {
-                let command = self.command(&settings.program);
-                return Err(self.not_started(command, error.into()).await);
-            }
-        };
+        // The runtime gets `[runtime] env`'s PATH when it sets one: look the program up there.
+        let configured_path = settings.env.get("PATH").map(OsStr::new);
+        let program =
+            match check_runtime_path(&settings.program, &settings.project_root, configured_path) {
+                Ok(program) => program,
+                Err(error) => {
+                    let command = self.command(&settings.program);
+                    return Err(self.not_started(command, error.into()).await);
+                }
+            };
         let command = self.command(&program);
         if settings.mode == RunMode::Debug
             && devtools::something_listens(settings.debug_address).await
@@ -109,7 +112,7 @@ impl Launch {
         )
         .await;
         let started = StepRecord::started(self.clock.now(), StepName::Runtime, command, Some(pid));
-        let _ = self.output.send_step(started).await;
+        let _ = self.output.send_step(started);
         let info = RuntimeInfo {
             pid,
             version: None,
@@ -282,7 +285,7 @@ impl Launch {
     /// then its end without an exit.
     async fn not_started(&self, command: Vec<String>, error: LaunchError) -> RuntimeEnd {
         let started = StepRecord::started(self.clock.now(), StepName::Runtime, command, None);
-        let _ = self.output.send_step(started).await;
+        let _ = self.output.send_step(started);
         let end = self.fail(error).await;
         self.ended(StepOutcome::Failed, None, std::time::Duration::ZERO)
             .await;
@@ -301,7 +304,7 @@ impl Launch {
             exit,
         };
         let record = StepRecord::ended(self.clock.now(), StepName::Runtime, end);
-        let _ = self.output.send_step(record).await;
+        let _ = self.output.send_step(record);
     }
 
     /// Tells a failed launch (at `error`) and turns it into the end it is.
@@ -316,6 +319,6 @@ impl Launch {
     async fn say(&self, severity: Severity, message: &str) {
         let batch = LineBatch::session_line(self.clock.now(), severity, message);
         // The session is gone if this fails; the process is still supervised to the end.
-        let _ = self.output.send(batch).await;
+        let _ = self.output.tell(batch);
     }
 }

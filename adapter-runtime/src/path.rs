@@ -1,5 +1,6 @@
 //! Checking the runtime program before it is run: up front in frontends, and again at launch.
 
+use std::ffi::OsStr;
 use std::io;
 use std::path::{Path, PathBuf};
 
@@ -40,6 +41,42 @@ pub enum RuntimePathError {
         /// The resolved path.
         path: PathBuf,
     },
+    /// The path contains a NUL byte, which no file name can hold.
+    #[error(
+        "the runtime path {} contains a NUL byte, which no file name can hold: check the path",
+        path.display()
+    )]
+    NulByte {
+        /// The path as configured.
+        path: PathBuf,
+    },
+    /// Following the path's symbolic links never ends (a loop, or too many links).
+    #[error(
+        "the runtime path {} is a loop of symbolic links (or too many of them): point it at the runtime executable itself",
+        path.display()
+    )]
+    SymlinkLoop {
+        /// The resolved path.
+        path: PathBuf,
+    },
+    /// Something the path goes through as a folder is not one (`runtime/` where `runtime` is
+    /// a file, or `file/name`).
+    #[error(
+        "the runtime path {} goes through a file as if it were a folder: check the path (a trailing `/`?)",
+        path.display()
+    )]
+    NotADirectory {
+        /// The resolved path.
+        path: PathBuf,
+    },
+    /// The path cannot be looked at (a folder on it we may not search, say).
+    #[error("the runtime path {} cannot be examined: {reason}", path.display())]
+    Inaccessible {
+        /// The resolved path.
+        path: PathBuf,
+        /// What the system said, with what to check.
+        reason: String,
+    },
 }
 
 fn not_found_message(path: &Path, on_path: bool) -> String {
@@ -50,7 +87,7 @@ fn not_found_message(path: &Path, on_path: bool) -> String {
         )
     } else {
         format!(
-            "the runtime {} does not exist: check the path (relative paths resolve against the project root)",
+            "the runtime {} does not exist: check the path",
             path.display()
         )
     }
@@ -63,41 +100,72 @@ impl RuntimePathError {
             Self::Missing => None,
             Self::NotFound { path, .. }
             | Self::IsADirectory { path }
-            | Self::NotExecutable { path } => Some(path),
+            | Self::NotExecutable { path }
+            | Self::NulByte { path }
+            | Self::SymlinkLoop { path }
+            | Self::NotADirectory { path }
+            | Self::Inaccessible { path, .. } => Some(path),
         }
     }
 }
 
 /// Resolves the runtime program and checks that it can be run.
 ///
-/// An empty `path` is [`RuntimePathError::Missing`]. A name without `/` is looked up on `PATH`;
-/// anything else resolves against `project_root` (an absolute path stays as it is). Returns the
-/// resolved path of an executable regular file.
-pub fn check_runtime_path(path: &Path, project_root: &Path) -> Result<PathBuf, RuntimePathError> {
+/// An empty `path` is [`RuntimePathError::Missing`]. A name without `/` is looked up on the
+/// `PATH` the runtime will get, as `env(1)` does: `configured_path` when `[runtime] env` sets
+/// one, else the session's own; anything else resolves against `base` (an absolute path stays
+/// as it is). Returns the resolved path of an executable regular file.
+pub fn check_runtime_path(
+    path: &Path,
+    base: &Path,
+    configured_path: Option<&OsStr>,
+) -> Result<PathBuf, RuntimePathError> {
     if path.as_os_str().is_empty() {
         return Err(RuntimePathError::Missing);
     }
-    if is_bare_name(path.as_os_str()) {
-        return resolve_program(path, project_root).ok_or_else(|| RuntimePathError::NotFound {
+    if path.as_os_str().as_encoded_bytes().contains(&0) {
+        return Err(RuntimePathError::NulByte {
             path: path.to_path_buf(),
-            on_path: true,
         });
     }
+    if is_bare_name(path.as_os_str()) {
+        return resolve_program(path, base, configured_path).ok_or_else(|| {
+            RuntimePathError::NotFound {
+                path: path.to_path_buf(),
+                on_path: true,
+            }
+        });
+    }
+    let project_root = base;
     let resolved = project_root.join(path);
     match std::fs::metadata(&resolved) {
         Err(error) if error.kind() == io::ErrorKind::NotFound => Err(RuntimePathError::NotFound {
             path: resolved,
             on_path: false,
         }),
-        // Anything else (a component we may not search, a loop of links) means we cannot run
-        // it either; the message says what to check.
-        Err(_) => Err(RuntimePathError::NotExecutable { path: resolved }),
+        Err(error) => Err(unreachable(resolved, &error)),
         Ok(meta) if meta.is_dir() => Err(RuntimePathError::IsADirectory { path: resolved }),
         Ok(_) if !is_executable_file(&resolved) => {
             Err(RuntimePathError::NotExecutable { path: resolved })
         }
         Ok(_) => Ok(resolved),
     }
+}
+
+/// Names why `path` could not be looked at, from what the system said.
+fn unreachable(path: PathBuf, error: &io::Error) -> RuntimePathError {
+    if error.raw_os_error() == Some(libc::ELOOP) {
+        return RuntimePathError::SymlinkLoop { path };
+    }
+    if error.kind() == io::ErrorKind::NotADirectory {
+        return RuntimePathError::NotADirectory { path };
+    }
+    let reason = if error.kind() == io::ErrorKind::PermissionDenied {
+        format!("{error}: check that every folder on it may be searched (chmod +x)")
+    } else {
+        error.to_string()
+    };
+    RuntimePathError::Inaccessible { path, reason }
 }
 
 #[cfg(test)]
@@ -122,43 +190,43 @@ mod tests {
         std::fs::create_dir(root.join("tools")).expect("mkdir");
 
         assert_eq!(
-            check_runtime_path(Path::new(""), root),
+            check_runtime_path(Path::new(""), root, None),
             Err(RuntimePathError::Missing)
         );
         assert_eq!(
-            check_runtime_path(Path::new("./prometeu"), root),
+            check_runtime_path(Path::new("./prometeu"), root, None),
             Ok(root.join("./prometeu"))
         );
         assert_eq!(
-            check_runtime_path(Path::new("./missing"), root),
+            check_runtime_path(Path::new("./missing"), root, None),
             Err(RuntimePathError::NotFound {
                 path: root.join("./missing"),
                 on_path: false
             })
         );
         assert_eq!(
-            check_runtime_path(Path::new("./tools"), root),
+            check_runtime_path(Path::new("./tools"), root, None),
             Err(RuntimePathError::IsADirectory {
                 path: root.join("./tools")
             })
         );
         assert_eq!(
-            check_runtime_path(Path::new("./plain"), root),
+            check_runtime_path(Path::new("./plain"), root, None),
             Err(RuntimePathError::NotExecutable {
                 path: root.join("./plain")
             })
         );
         let absolute = root.join("prometeu");
         assert_eq!(
-            check_runtime_path(&absolute, Path::new("/elsewhere")),
+            check_runtime_path(&absolute, Path::new("/elsewhere"), None),
             Ok(absolute)
         );
     }
 
     #[test]
     fn looks_bare_names_up_on_path() {
-        assert!(check_runtime_path(Path::new("sh"), Path::new("/")).is_ok());
-        let error = check_runtime_path(Path::new("no-such-runtime-here"), Path::new("/"))
+        assert!(check_runtime_path(Path::new("sh"), Path::new("/"), None).is_ok());
+        let error = check_runtime_path(Path::new("no-such-runtime-here"), Path::new("/"), None)
             .expect_err("not on PATH");
         assert!(error.to_string().contains("`no-such-runtime-here`"));
         assert!(error.to_string().contains("PATH"));

@@ -1,6 +1,6 @@
 //! One preparation: the three steps in order, then the manifest.
 
-use std::ffi::OsString;
+use std::ffi::{OsStr, OsString};
 use std::path::Path;
 use std::sync::Arc;
 
@@ -93,9 +93,17 @@ impl Preparation {
         self.say(Severity::Info, &format!("{step}: running `{shown}`"))
             .await;
 
-        let Some(resolved) = process::resolve_program(Path::new(program), root) else {
+        // The step gets `[shipper] env`'s PATH when it sets one: look the program up there.
+        let configured_path = self.settings.steps.env.get("PATH").map(OsStr::new);
+        let Some(resolved) = process::resolve_program(Path::new(program), root, configured_path)
+        else {
+            let which = if configured_path.is_some() {
+                "the PATH set in [shipper] env"
+            } else {
+                "PATH"
+            };
             let reason = format!(
-                "{step} failed: `{shown}` could not be started: `{program}` was not found on PATH"
+                "{step} failed: `{shown}` could not be started: `{program}` was not found on {which}"
             );
             return self.spawn_failed(step, command.to_vec(), reason).await;
         };
@@ -137,7 +145,7 @@ impl Preparation {
                 let reason = format!(
                     "{step} failed: `{shown}` could not be started: {}: {}",
                     error.program.display(),
-                    error.source
+                    error.cause()
                 );
                 return self.spawn_failed(step, as_run, reason).await;
             }
@@ -149,7 +157,7 @@ impl Preparation {
             as_run,
             Some(supervised.pid()),
         );
-        let _ = self.output.send_step(started).await;
+        let _ = self.output.send_step(started);
 
         let report = supervised.finished().await;
         let took = human_duration(report.duration);
@@ -200,7 +208,7 @@ impl Preparation {
     async fn spawn_failed(&self, step: Step, command: Vec<String>, reason: String) -> StepResult {
         tracing::debug!(run = self.run, %step, %reason, "step could not be started");
         let started = StepRecord::started(self.clock.now(), step.into(), command, None);
-        let _ = self.output.send_step(started).await;
+        let _ = self.output.send_step(started);
         self.say(Severity::Error, &reason).await;
         let end = StepEnd {
             duration_ms: 0,
@@ -220,10 +228,7 @@ impl Preparation {
     /// Writes the manifest from the cartridge metadata, or checks that `pack` wrote it.
     async fn produce_manifest(&self) -> Result<(), PortFailure> {
         let began = self.clock.now();
-        let _ = self
-            .output
-            .send_step(StepRecord::manifest_started(began))
-            .await;
+        let _ = self.output.send_step(StepRecord::manifest_started(began));
         let produced = self.write_or_check_manifest().await;
         let end = StepEnd {
             duration_ms: self.clock.now().nanos_since(began) / 1_000_000,
@@ -278,12 +283,12 @@ impl Preparation {
 
     async fn step_ended(&self, step: StepName, end: StepEnd) {
         let record = StepRecord::ended(self.clock.now(), step, end);
-        let _ = self.output.send_step(record).await;
+        let _ = self.output.send_step(record);
     }
 
     async fn say(&self, severity: Severity, message: &str) {
         let batch = LineBatch::session_line(self.clock.now(), severity, message);
-        let _ = self.output.send(batch).await;
+        let _ = self.output.tell(batch);
     }
 
     async fn say_manifest(&self, severity: Severity, message: &str) {
@@ -296,7 +301,7 @@ impl Preparation {
             truncated: false,
         };
         batch.push(meta, message);
-        let _ = self.output.send(batch).await;
+        let _ = self.output.tell(batch);
     }
 }
 

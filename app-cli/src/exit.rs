@@ -78,8 +78,9 @@ impl Fatal {
 
     /// Prints the one line and returns the code.
     pub fn report(&self) -> i32 {
-        // One line, always: a message that somehow holds a newline is folded.
-        let line = self.message.replace('\n', " ");
+        // One line, always, that cannot drive the terminal: a message holding a key or a path
+        // from a file or a flag may hold any control character.
+        let line = crate::output::escape_controls(&self.message);
         eprintln!("prometeu-session: error: {line}");
         self.code.code()
     }

@@ -45,7 +45,7 @@ fn execute(cli: Cli) -> Result<i32, Fatal> {
         Command::Init(args) => {
             let project = args.project.unwrap_or_else(|| ".".into());
             let message = init::init(&project)?;
-            eprintln!("prometeu-session: {message}");
+            eprintln!("prometeu-session: {}", output::escape_controls(&message));
             Ok(ExitCode::Success.code())
         }
         // With a live server on the project, `play` and `prepare` are its clients.

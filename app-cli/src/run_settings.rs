@@ -3,6 +3,7 @@
 //! run's ports. The CLI calls it up front and again at every play; `serve` and `dap` call it
 //! at every play too, so a changed file is used by the next run.
 
+use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
 
 use adapter_process::ProcessTiming;
@@ -45,7 +46,7 @@ pub enum SettingsError {
     #[error(transparent)]
     Flag(#[from] FlagError),
     /// `--runtime` names nothing that can run.
-    #[error("--runtime {}: {error}", given.display())]
+    #[error("--runtime {}: {error}{}", given.display(), relative_hint(given, error, FLAG_BASE))]
     RuntimeFlag {
         /// As given.
         given: PathBuf,
@@ -53,13 +54,27 @@ pub enum SettingsError {
         error: RuntimePathError,
     },
     /// `[runtime] path` is missing or names nothing that can run.
-    #[error("{}: [runtime] path: {error}", file.display())]
+    #[error("{}: [runtime] path: {error}{}", file.display(), relative_hint(given, error, FILE_BASE))]
     RuntimeFile {
         /// The configuration file.
         file: PathBuf,
+        /// `[runtime] path` as written.
+        given: PathBuf,
         /// What is wrong with it.
         error: RuntimePathError,
     },
+}
+
+const FLAG_BASE: &str = " (a path given as a flag resolves against the current directory)";
+const FILE_BASE: &str = " (a path in the file resolves against the project root)";
+
+/// Where a relative runtime path that was not found was looked for, so that the user knows
+/// which folder the path is relative to: flags and the file differ.
+fn relative_hint(given: &Path, error: &RuntimePathError, base: &'static str) -> &'static str {
+    match error {
+        RuntimePathError::NotFound { on_path: false, .. } if given.is_relative() => base,
+        _ => "",
+    }
 }
 
 /// Loads the file, applies the flags, validates everything and, when the request needs the
@@ -106,21 +121,27 @@ pub fn load_run_settings(
 
 /// The runtime program, from `--runtime` or else the file, resolved and checked on disk.
 fn runtime_program(source: &SettingsSource, config: &ConfigFile) -> Result<PathBuf, SettingsError> {
+    // The runtime gets `[runtime] env`'s PATH when it sets one: a bare name is looked up there.
+    let configured_path = config.runtime.env.get("PATH").map(OsStr::new);
     let checked = match &source.overrides.runtime {
-        Some(flag) => check_runtime_path(&flag.given, &flag.base).map_err(|error| {
-            SettingsError::RuntimeFlag {
-                given: flag.given.clone(),
-                error,
-            }
-        }),
-        None => check_runtime_path(
-            config.runtime.path.as_deref().unwrap_or(Path::new("")),
-            &source.project_root,
-        )
-        .map_err(|error| SettingsError::RuntimeFile {
-            file: config.path.clone(),
-            error,
-        }),
+        Some(flag) => {
+            check_runtime_path(&flag.given, &flag.base, configured_path).map_err(|error| {
+                SettingsError::RuntimeFlag {
+                    given: flag.given.clone(),
+                    error,
+                }
+            })
+        }
+        None => {
+            let given = config.runtime.path.as_deref().unwrap_or(Path::new(""));
+            check_runtime_path(given, &source.project_root, configured_path).map_err(|error| {
+                SettingsError::RuntimeFile {
+                    file: config.path.clone(),
+                    given: given.to_path_buf(),
+                    error,
+                }
+            })
+        }
     };
     checked.map(|program| clean(&program))
 }

@@ -41,7 +41,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use session_domain::{
     Batch, Event, LineBatch, LineMeta, PortFailure, PreparationEnd, RunNumber, RuntimeEnd,
-    RuntimeInfo, Seq, Source, Stream, Timestamp, severity_of,
+    RuntimeInfo, Seq, Severity, Source, Stream, Timestamp, severity_of,
 };
 use tokio::sync::{Semaphore, watch};
 
@@ -142,6 +142,9 @@ pub enum Action {
     },
     /// Send this batch as it is.
     Send(LineBatch),
+    /// Tell one `session` line (the port's own story), as a supervisor tells a signal sent:
+    /// never waiting, even while the service takes no read output.
+    Tell(Severity, String),
     /// Wait.
     Wait(Wait),
 }
@@ -209,6 +212,13 @@ impl PreparationScript {
     /// Waits before the next action (or the end).
     pub fn wait(mut self, wait: Wait) -> Self {
         self.actions.push(Action::Wait(wait));
+        self
+    }
+
+    /// Tells one `session` line.
+    pub fn tells(mut self, severity: Severity, message: &str) -> Self {
+        self.actions
+            .push(Action::Tell(severity, message.to_owned()));
         self
     }
 
@@ -306,6 +316,13 @@ impl RuntimeScript {
         self
     }
 
+    /// Tells one `session` line once ready.
+    pub fn tells(mut self, severity: Severity, message: &str) -> Self {
+        self.after_ready
+            .push(Action::Tell(severity, message.to_owned()));
+        self
+    }
+
     /// Ends this way once every action after `ready()` is done.
     pub fn ends(mut self, end: RuntimeEnd) -> Self {
         self.end = end;
@@ -334,7 +351,7 @@ pub struct PortCalls {
 struct Recorder {
     calls: Mutex<PortCalls>,
     runs: Mutex<Vec<RunNumber>>,
-    /// Batches whose `send` completed.
+    /// Batches whose `send` (or `tell`) completed.
     sent: watch::Sender<usize>,
     clock: Option<Arc<dyn Clock>>,
 }
@@ -407,6 +424,12 @@ impl Control {
                     self.send(batch, output).await;
                 }
                 Action::Send(batch) => self.send(batch.clone(), output).await,
+                Action::Tell(severity, message) => {
+                    let batch = LineBatch::session_line(self.recorder.now(), *severity, message);
+                    if output.tell(batch).is_ok() {
+                        self.recorder.sent.send_modify(|sent| *sent += 1);
+                    }
+                }
                 Action::Wait(wait) => self.wait(wait).await,
             }
         }

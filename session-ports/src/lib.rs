@@ -29,7 +29,7 @@ pub use clock::{Clock, ManualClock, SystemClock};
 pub use execution::{
     ExecutionSession, KillOutcome, PlayOutcome, Ports, ServiceSettings, SessionClosed, StopOutcome,
 };
-pub use output::{OutputClosed, OutputSender, PortOutput, output_channel};
+pub use output::{OutputClosed, OutputReceiver, OutputSender, PortOutput, output_channel};
 pub use run_ports::{PlayRequest, RunPorts, RunPortsFactory, SettingsRejected};
 pub use runtime::{RunningRuntime, RuntimeSource};
 pub use settings::{

@@ -19,8 +19,8 @@ use crate::execution::{KillOutcome, PlayOutcome, StopOutcome};
 use crate::shared::Shared;
 use crate::sink_task::{SinkFailure, spawn_sink_task};
 use crate::{
-    LogSink, OutputSender, PlayRequest, PortOutput, Ports, RunPorts, RunningPreparation,
-    RunningRuntime, ServiceSettings, SinkFailureReport, output_channel,
+    LogSink, OutputReceiver, OutputSender, PlayRequest, PortOutput, Ports, RunPorts,
+    RunningPreparation, RunningRuntime, ServiceSettings, SinkFailureReport, output_channel,
 };
 
 pub(crate) enum Command {
@@ -79,7 +79,7 @@ pub(crate) struct Owner {
     /// is always ready, so polling it again would starve every other input.
     commands_open: bool,
     output_tx: OutputSender,
-    output_rx: mpsc::Receiver<PortOutput>,
+    output_rx: OutputReceiver,
     lifecycle_tx: mpsc::UnboundedSender<Lifecycle>,
     lifecycle_rx: mpsc::UnboundedReceiver<Lifecycle>,
     active: Option<ActivePort>,
@@ -161,8 +161,11 @@ impl Owner {
                     }
                     self.forward_unsent();
                 }
-                Some(batch) = self.output_rx.recv(), if self.unsent.is_empty() => {
-                    self.append_output(batch);
+                // What the ports tell (their `session` lines, step facts) is taken even while
+                // the sinks lag and read output waits, so that the story of a stop is logged
+                // in the order it happened; it brings only the read output sent before it.
+                Some(output) = self.output_rx.recv_next(self.unsent.is_empty()) => {
+                    self.append_output(output);
                 }
             }
         }
@@ -259,8 +262,8 @@ impl Owner {
         }
         // The port sent every line before it reported its end: take them first, so a
         // process's last lines come before the event that reports its end.
-        while let Ok(batch) = self.output_rx.try_recv() {
-            self.append_output(batch);
+        while let Some(output) = self.output_rx.try_recv() {
+            self.append_output(output);
         }
         let ends_port = matches!(input, Input::PreparationEnded(_) | Input::RuntimeEnded(_));
         if ends_port {
@@ -290,6 +293,11 @@ impl Owner {
 
     /// Applies one input to the domain, forwards what it emitted, and carries out its effect.
     async fn apply(&mut self, input: Input) -> Option<Transition> {
+        // What the ports told before this input happened comes before what the domain says
+        // about it (a stop's "SIGTERM sent" before a later "kill now").
+        while let Some(output) = self.output_rx.try_recv_told() {
+            self.append_output(output);
+        }
         let now = self.ports.clock.now();
         let handled = {
             let mut session = self.shared.session();

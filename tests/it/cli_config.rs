@@ -316,3 +316,189 @@ fn an_unwritable_log_file_is_a_tool_error_exit_1() {
         "{stderr}"
     );
 }
+
+/// How a diagnosis case runs: `play` with these flags, from this folder.
+struct Diagnosis {
+    /// What replaces `./runtime.sh` in the file.
+    runtime_in_file: &'static str,
+    /// What replaces `"touch", "MARKER"` as the build step.
+    build: &'static str,
+    /// Extra flags (`ROOT` becomes the project's path).
+    flags: &'static [&'static str],
+    /// Run from the project root (else from its parent).
+    from_root: bool,
+    code: i32,
+    /// What stderr (exit 2) or stdout (a failed run) must say.
+    says: &'static [&'static str],
+}
+
+#[test]
+fn runtime_and_step_diagnoses_name_the_real_cause() {
+    let cases = [
+        Diagnosis {
+            runtime_in_file: "./loop",
+            build: r#""true""#,
+            flags: &[],
+            from_root: true,
+            code: 2,
+            says: &["[runtime] path", "loop of symbolic links"],
+        },
+        Diagnosis {
+            runtime_in_file: "./runtime.sh",
+            build: r#""true""#,
+            flags: &["--runtime", "ROOT/runtime.sh/"],
+            from_root: true,
+            code: 2,
+            says: &["--runtime", "goes through a file as if it were a folder"],
+        },
+        Diagnosis {
+            runtime_in_file: "./run\\u0000time",
+            build: r#""true""#,
+            flags: &[],
+            from_root: true,
+            code: 2,
+            says: &["[runtime] path", "without a NUL byte"],
+        },
+        Diagnosis {
+            runtime_in_file: "./runtime.sh",
+            build: r#""true""#,
+            flags: &["--runtime", "tools/prometeu"],
+            from_root: false,
+            code: 2,
+            says: &[
+                "does not exist",
+                "a path given as a flag resolves against the current directory",
+            ],
+        },
+        Diagnosis {
+            runtime_in_file: "./tools/prometeu",
+            build: r#""true""#,
+            flags: &[],
+            from_root: false,
+            code: 2,
+            says: &[
+                "does not exist",
+                "a path in the file resolves against the project root",
+            ],
+        },
+        Diagnosis {
+            runtime_in_file: "./no-interpreter.sh",
+            build: r#""true""#,
+            flags: &["--format", "json"],
+            from_root: true,
+            code: 4,
+            says: &[
+                "its interpreter `/no/such/interpreter` (named on its `#!` line) does not exist",
+            ],
+        },
+        Diagnosis {
+            runtime_in_file: "./runtime.sh",
+            build: r#""./no-interpreter.sh""#,
+            flags: &["--format", "json"],
+            from_root: true,
+            code: 3,
+            says: &[
+                "build failed",
+                "its interpreter `/no/such/interpreter` (named on its `#!` line) does not exist",
+            ],
+        },
+    ];
+    for case in cases {
+        let config = GOOD
+            .replace("./runtime.sh", case.runtime_in_file)
+            .replace(r#""touch", "MARKER""#, case.build)
+            + "[cartridge]\napp_id = 1\ntitle = \"T\"\napp_version = \"1.0.0\"\napp_mode = \"Game\"\nentrypoint = \"main\"\n";
+        let dir = project(&config);
+        let root = dir.path();
+        std::os::unix::fs::symlink("loop", root.join("loop")).expect("link");
+        let script = root.join("no-interpreter.sh");
+        std::fs::write(&script, "#!/no/such/interpreter\necho hello\n").expect("write");
+        set_executable(&script);
+        let root_text = root.display().to_string();
+        let flags: Vec<String> = case
+            .flags
+            .iter()
+            .map(|flag| flag.replace("ROOT", &root_text))
+            .collect();
+        let output = Command::new(BIN)
+            .arg("play")
+            .arg("--project")
+            .arg(root)
+            .args(&flags)
+            .current_dir(if case.from_root {
+                root
+            } else {
+                root.parent().expect("a parent")
+            })
+            .output()
+            .expect("run prometeu-session");
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        let told = if case.code == 2 { &stderr } else { &stdout };
+        assert_eq!(
+            output.status.code(),
+            Some(case.code),
+            "{}: {stderr}{stdout}",
+            case.runtime_in_file
+        );
+        for needle in case.says {
+            assert!(told.contains(needle), "{needle:?} in {told}");
+        }
+        assert!(!told.contains("chmod +x"), "{told}");
+        assert!(!told.contains("No such file or directory"), "{told}");
+    }
+}
+
+/// Nothing a file, a flag or a child writes reaches the terminal as a control character:
+/// error lines escape them, the human format removes them (C1 included) with colour off.
+#[test]
+fn control_characters_never_reach_the_terminal() {
+    let has_control = |text: &[u8]| {
+        text.windows(2)
+            .any(|pair| pair[0] == 0xc2 && (0x80..=0x9f).contains(&pair[1]))
+            || text
+                .iter()
+                .any(|&byte| byte < 0x20 && byte != b'\n' && byte != b'\t' || byte == 0x7f)
+    };
+    // A key and a path with ESC, BEL and a C1 CSI in them: each one error line, escaped.
+    let bad_key =
+        "[runtime]\npath = \"./runtime.sh\"\n[session]\n\"k\\u001b]0;owned\\u0007\\u009b2J\" = 1\n";
+    let bad_path = GOOD.replace("./runtime.sh", "./run\\u001b[2Jtime\\u0085");
+    for config in [bad_key, bad_path.as_str()] {
+        let dir = project(config);
+        let output = Command::new(BIN)
+            .arg("play")
+            .arg("--project")
+            .arg(dir.path())
+            .output()
+            .expect("run");
+        assert_eq!(output.status.code(), Some(2));
+        assert!(!has_control(&output.stderr), "{:?}", output.stderr);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(stderr.lines().count(), 1, "{stderr}");
+        assert!(stderr.contains("\\u{1b}"), "{stderr}");
+    }
+
+    // A step that prints 8-bit controls: gone from the human format, kept in JSON.
+    let config = GOOD.replace(
+        r#""touch", "MARKER""#,
+        r#""printf", "a\u009b2Jb\u009d0;title\u0007c\u0085d\n""#,
+    );
+    let dir = project(&config);
+    let human = Command::new(BIN)
+        .args(["prepare", "--color", "never", "--project"])
+        .arg(dir.path())
+        .output()
+        .expect("run");
+    assert!(!has_control(&human.stdout), "{:?}", human.stdout);
+    let text = String::from_utf8_lossy(&human.stdout);
+    assert!(text.contains("abcd"), "{text}");
+    let json = Command::new(BIN)
+        .args(["prepare", "--format", "json", "--project"])
+        .arg(dir.path())
+        .output()
+        .expect("run");
+    let text = String::from_utf8_lossy(&json.stdout);
+    // JSON keeps messages as written (U+009B needs no escape in JSON).
+    assert!(text.contains("a\u{9b}2Jb"), "{text}");
+}

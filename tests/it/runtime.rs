@@ -311,7 +311,7 @@ async fn spawn_failures_name_the_path() {
         (Path::new("no-such-prometeu-runtime"), "not found on PATH"),
     ];
     for (program, problem) in cases {
-        let check = check_runtime_path(program, Path::new("/"));
+        let check = check_runtime_path(program, Path::new("/"), None);
         assert!(check.is_err(), "{program:?}");
         let fake = Fake::run().program(program);
         let (failure, lines) = fail_to_start(&fake).await;
@@ -329,7 +329,7 @@ async fn spawn_failures_name_the_path() {
         assert!(fake.recorded_pids().is_empty(), "nothing was started");
     }
     assert_eq!(
-        check_runtime_path(Path::new(""), Path::new("/")),
+        check_runtime_path(Path::new(""), Path::new("/"), None),
         Err(RuntimePathError::Missing)
     );
 }
@@ -818,7 +818,7 @@ async fn kill_now_is_not_held_back_by_a_blocked_output() {
             .find_map(|(role, pid)| (role == "runtime").then_some(pid))
     };
     let up = eventually(support::PATIENCE, || {
-        runtime_pid().is_some_and(catches_sigterm) && batches.len() == 1
+        runtime_pid().is_some_and(catches_sigterm) && batches.read_waiting() == 1
     })
     .await;
     assert!(up, "the runtime starts and its output fills up");
@@ -835,7 +835,11 @@ async fn kill_now_is_not_held_back_by_a_blocked_output() {
         unsafe { libc::kill(pid, libc::SIGKILL) };
     }
     assert!(dead, "kill_now acts while the output is blocked");
-    assert_eq!(batches.len(), 1, "nobody read the output meanwhile");
+    assert_eq!(
+        batches.read_waiting(),
+        1,
+        "nobody read the output meanwhile"
+    );
 
     // Now read: everything is delivered, and the end comes after the last line.
     let collector = tokio::spawn(async move {

@@ -120,7 +120,7 @@ pub(crate) async fn pump(mut connection: Connection, mut target: PumpTarget) {
                 Severity::Warn,
                 "runtime: DevTools connection closed; the runtime keeps running",
             );
-            let _ = target.output.send(batch).await;
+            let _ = target.output.tell(batch);
         }
     }
 }

@@ -208,7 +208,10 @@ fn text(value: &Value) -> Result<String, Mismatch> {
 
 fn program(value: &Value) -> Result<PathBuf, Mismatch> {
     match value.as_str() {
-        Some(text) if !text.is_empty() && !text.contains('\0') => Ok(PathBuf::from(text)),
+        Some(text) if text.contains('\0') => Err(Mismatch::expected(
+            "a path without a NUL byte (it contains one, which no file name can hold)",
+        )),
+        Some(text) if !text.is_empty() => Ok(PathBuf::from(text)),
         _ => Err(Mismatch::expected(
             "a non-empty string: the path of the PROMETEU runtime, such as \"tools/prometeu\", or a program name on PATH",
         )),
@@ -256,10 +259,16 @@ fn socket_address(value: &Value) -> Result<SocketAddr, Mismatch> {
 }
 
 fn command(value: &Value) -> Result<Vec<String>, Mismatch> {
-    let words = strings(value).filter(|words| {
-        words.first().is_some_and(|program| !program.is_empty())
-            && words.iter().all(|word| !word.contains('\0'))
-    });
+    let words =
+        strings(value).filter(|words| words.first().is_some_and(|program| !program.is_empty()));
+    if words
+        .as_ref()
+        .is_some_and(|words| words.iter().any(|word| word.contains('\0')))
+    {
+        return Err(Mismatch::expected(
+            "words without a NUL byte (one contains one, which no program name or argument can hold)",
+        ));
+    }
     words.ok_or_else(|| {
         Mismatch::expected(
             "a non-empty array of strings: the program, then its arguments, such as [\"prometeuc\", \"build\", \".\"]",

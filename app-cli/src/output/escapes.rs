@@ -1,14 +1,25 @@
-//! Terminal escape sequences in children's output: kept (colours only) or removed.
+//! Terminal escape sequences in children's output: kept (colours only) or removed; and control
+//! characters in the tool's own error lines, escaped.
+
+/// `true` for a byte that starts something a terminal acts on: a C0 control but tab, DEL, or
+/// the lead byte of a UTF-8 encoded C1 control (U+0080 to U+009F are `C2 80` to `C2 9F`).
+fn is_control_start(bytes: &[u8], index: usize) -> bool {
+    let byte = bytes[index];
+    byte < 0x20 && byte != b'\t'
+        || byte == 0x7f
+        || byte == 0xc2
+            && bytes
+                .get(index + 1)
+                .is_some_and(|next| (0x80..=0x9f).contains(next))
+}
 
 /// Appends `message` to `out`, keeping SGR colour sequences (`ESC [ … m`) only when
-/// `keep_colors`, removing every other escape sequence and control character but tab.
+/// `keep_colors`, removing every other escape sequence and control character but tab, the
+/// 8-bit C1 controls (U+0080 to U+009F) included, with the sequences they introduce.
 /// Returns `true` when a colour sequence was kept (the caller then resets after the line).
 pub(crate) fn sanitize_into(message: &str, keep_colors: bool, out: &mut Vec<u8>) -> bool {
     let bytes = message.as_bytes();
-    if !bytes
-        .iter()
-        .any(|&byte| byte < 0x20 && byte != b'\t' || byte == 0x7f)
-    {
+    if !(0..bytes.len()).any(|index| is_control_start(bytes, index)) {
         out.extend_from_slice(bytes);
         return false;
     }
@@ -17,7 +28,7 @@ pub(crate) fn sanitize_into(message: &str, keep_colors: bool, out: &mut Vec<u8>)
     while index < bytes.len() {
         let byte = bytes[index];
         if byte == 0x1b {
-            let end = escape_end(bytes, index);
+            let end = escape_end(bytes, index + 1, bytes.get(index + 1).copied());
             let sequence = &bytes[index..end];
             if keep_colors
                 && sequence.len() >= 3
@@ -28,7 +39,23 @@ pub(crate) fn sanitize_into(message: &str, keep_colors: bool, out: &mut Vec<u8>)
                 kept_color = true;
             }
             index = end;
-        } else if byte < 0x20 && byte != b'\t' || byte == 0x7f {
+        } else if byte == 0xc2 && is_control_start(bytes, index) {
+            // An 8-bit C1 control: CSI (U+009B), OSC (U+009D) and the string introducers
+            // start sequences as their ESC forms do; they are never kept, colour or not.
+            let introducer = match bytes[index + 1] {
+                0x9b => Some(b'['),
+                0x9d => Some(b']'),
+                0x90 => Some(b'P'),
+                0x98 => Some(b'X'),
+                0x9e => Some(b'^'),
+                0x9f => Some(b'_'),
+                _ => None,
+            };
+            index = match introducer {
+                Some(introducer) => escape_end(bytes, index + 1, Some(introducer)),
+                None => index + 2,
+            };
+        } else if is_control_start(bytes, index) {
             index += 1;
         } else {
             out.push(byte);
@@ -38,29 +65,55 @@ pub(crate) fn sanitize_into(message: &str, keep_colors: bool, out: &mut Vec<u8>)
     kept_color
 }
 
-/// The index just past the escape sequence starting at `start` (which holds ESC).
-fn escape_end(bytes: &[u8], start: usize) -> usize {
-    match bytes.get(start + 1) {
+/// The index just past an escape sequence whose introducer (`[`, `]`, …, as after ESC) is
+/// `introducer`, at `at` (for an 8-bit introducer, its last byte). `None`: the text ended.
+fn escape_end(bytes: &[u8], at: usize, introducer: Option<u8>) -> usize {
+    match introducer {
         // CSI: parameters and intermediates, then one final byte in 0x40..=0x7e.
-        Some(b'[') => bytes[start + 2..]
+        Some(b'[') => bytes[(at + 1).min(bytes.len())..]
             .iter()
             .position(|byte| (0x40..=0x7e).contains(byte))
-            .map_or(bytes.len(), |offset| start + 2 + offset + 1),
-        // OSC, DCS, SOS, PM, APC: up to BEL or ESC \.
+            .map_or(bytes.len(), |offset| at + 1 + offset + 1),
+        // OSC, DCS, SOS, PM, APC: up to BEL, ESC \ or ST (U+009C).
         Some(b']' | b'P' | b'X' | b'^' | b'_') => {
-            let mut index = start + 2;
+            let mut index = at + 1;
             while index < bytes.len() {
                 match bytes[index] {
                     0x07 => return index + 1,
                     0x1b if bytes.get(index + 1) == Some(&b'\\') => return index + 2,
+                    0xc2 if bytes.get(index + 1) == Some(&0x9c) => return index + 2,
                     _ => index += 1,
                 }
             }
             bytes.len()
         }
-        Some(_) => (start + 2).min(bytes.len()),
+        // A two-byte escape (ESC and one character): skip that character whole, so that the
+        // rest stays UTF-8.
+        Some(_) => {
+            let mut end = (at + 1).min(bytes.len());
+            while end < bytes.len() && bytes[end] & 0xc0 == 0x80 {
+                end += 1;
+            }
+            end
+        }
         None => bytes.len(),
     }
+}
+
+/// `text` made safe for one line on a terminal: line breaks folded into spaces, and every other
+/// control character (C0 but tab, DEL, C1) written as a `\u{…}` escape, so that a key or path
+/// from a file or a flag can never drive the terminal from an error line.
+pub(crate) fn escape_controls(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for character in text.chars() {
+        match character {
+            '\n' | '\r' => out.push(' '),
+            '\t' => out.push('\t'),
+            control if control.is_control() => out.extend(control.escape_unicode()),
+            other => out.push(other),
+        }
+    }
+    out
 }
 
 #[cfg(test)]
@@ -80,5 +133,42 @@ mod tests {
         assert_eq!(clean(line, false), "error: badx");
         assert_eq!(clean("plain\ttext", false), "plain\ttext");
         assert_eq!(clean("cut \x1b[3", true), "cut ");
+    }
+
+    /// Every way a child's line may try to drive the terminal, with colour on and off.
+    #[test]
+    fn removes_the_8_bit_c1_controls_and_their_sequences() {
+        let cases: [(&str, &str, &str); 10] = [
+            // (line, with colour on, with colour off)
+            ("a\u{9b}31mred\u{9b}0m b", "ared b", "ared b"),
+            ("a\u{9b}2Jb", "ab", "ab"),
+            ("t\u{9d}0;title\u{7}x", "tx", "tx"),
+            ("t\u{9d}0;title\u{9c}x", "tx", "tx"),
+            ("t\u{90}q\u{1b}\\x", "tx", "tx"),
+            ("next\u{85}line\u{84}", "nextline", "nextline"),
+            ("\u{80}\u{99}é ü €", "é ü €", "é ü €"),
+            ("apc \u{9f}to the end", "apc ", "apc "),
+            ("\x1b[32mok\x1b[0m\u{9b}1m", "\x1b[32mok\x1b[0m", "ok"),
+            ("\x1bé kept", " kept", " kept"),
+        ];
+        for (line, on, off) in cases {
+            assert_eq!(clean(line, true), on, "{line:?}");
+            assert_eq!(clean(line, false), off, "{line:?}");
+        }
+    }
+
+    #[test]
+    fn error_lines_escape_every_control_character() {
+        let cases = [
+            ("plain key", "plain key"),
+            ("key\x1b[31m", "key\\u{1b}[31m"),
+            ("a\u{9b}2J", "a\\u{9b}2J"),
+            ("two\nlines\r", "two lines "),
+            ("tab\there \u{7f}", "tab\there \\u{7f}"),
+            ("ünïcode ✓", "ünïcode ✓"),
+        ];
+        for (text, shown) in cases {
+            assert_eq!(escape_controls(text), shown, "{text:?}");
+        }
     }
 }

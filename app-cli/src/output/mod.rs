@@ -12,6 +12,7 @@ mod stdout_watch;
 mod summary;
 
 pub use color::{ColorChoice, use_color};
+pub(crate) use escapes::escape_controls;
 pub use human::HumanFormat;
 pub(crate) use log_file::LogFileWriter;
 pub(crate) use outputs::{OutputsFinished, start_outputs};

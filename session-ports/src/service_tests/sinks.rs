@@ -1,6 +1,6 @@
 //! Sinks: lossless and ordered; a blocked sink holds the ports back without holding commands
 //! back; a failing sink stops the run and the others keep receiving; a port's last lines come
-//! before the event that reports its end.
+//! before the event that reports its end; the story of a stop is in order behind a slow sink.
 
 use std::num::NonZeroI32;
 use std::sync::{Arc, Mutex};
@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use session_domain::{
     AbnormalExit, Event, Failure, PortFailure, PreparationEnd, RuntimeEnd, SessionState as S,
-    Source, Step, StepFailure, Stream, Termination,
+    Severity, Source, Step, StepFailure, Stream, Termination,
 };
 
 use super::{
@@ -337,11 +337,19 @@ fn behind_a_blocked_sink(
     shipper: PreparationScript,
     runtime: RuntimeScript,
 ) -> (crate::ExecutionSession, Gate, Arc<crate::fakes::SinkRecord>) {
+    behind_a_blocked_sink_with(shipper, Arc::new(ScriptedRuntime::new(runtime)))
+}
+
+/// [`behind_a_blocked_sink`] with a runtime the test keeps a handle on.
+fn behind_a_blocked_sink_with(
+    shipper: PreparationScript,
+    runtime: Arc<dyn crate::RuntimeSource>,
+) -> (crate::ExecutionSession, Gate, Arc<crate::fakes::SinkRecord>) {
     let gate = Gate::new();
     let (sink, record) = CollectingSink::new("stdout").gated(gate.clone()).boxed();
     let session = start_session(
         Arc::new(ScriptedShipper::new(shipper)),
-        Arc::new(ScriptedRuntime::new(runtime)),
+        runtime,
         &manual_clock(),
         vec![sink],
         ServiceSettings {
@@ -448,4 +456,66 @@ async fn a_stopped_runtimes_last_lines_come_before_stopped() {
     assert_eq!(lines.len(), 80);
     assert_eq!(end, events.len() - 1);
     assert!(lines.iter().all(|&line| line < end));
+}
+
+/// With the sink blocked and the runtime's output waiting in the channel, the port's "SIGTERM
+/// sent" (told after that output) must still come before the service's own "kill now", which
+/// happened later, and "SIGKILL sent" after it; the output sent before a line stays before it.
+#[tokio::test(start_paused = true)]
+async fn a_stops_story_is_in_the_order_it_happened_behind_a_blocked_sink() {
+    let mut script = RuntimeScript::new();
+    for batch in 0..40 {
+        let lines = numbered(&format!("frame {batch}"), 2);
+        script = script.lines(Stream::Stdout, &as_strs(&lines));
+    }
+    let script = script
+        .wait(Wait::Stop)
+        .tells(
+            Severity::Info,
+            "runtime: SIGTERM sent to process group 4242",
+        )
+        .wait(Wait::Kill)
+        .tells(
+            Severity::Warn,
+            "runtime: SIGKILL sent to process group 4242",
+        )
+        .ends(RuntimeEnd::Stopped);
+    let runtime = Arc::new(ScriptedRuntime::new(script));
+    let (session, gate, record) =
+        behind_a_blocked_sink_with(PreparationScript::new(), Arc::clone(&runtime) as _);
+    let mut subscription = session.subscribe(0);
+    play_opened(&session).await;
+    wait_for_state(&mut subscription, S::Running).await;
+    within("the runtime's output", runtime.wait_sent(40)).await;
+    let stop = within("stop", session.stop("user asked")).await;
+    assert_eq!(stop, Ok(StopOutcome::Requested));
+    within("SIGTERM told", runtime.wait_sent(41)).await;
+    let kill = within("kill", session.kill_now()).await;
+    assert_eq!(kill, Ok(KillOutcome::Killing));
+    let end = within("the run to end", session.settled()).await;
+    assert_eq!(end.state, S::Stopped);
+    let events = release_and_finish(&session, &gate, &record).await;
+
+    let session_lines: Vec<String> = messages_from(&events, Source::Session)
+        .into_iter()
+        .filter(|message| message.contains("SIG") || message.starts_with("kill now"))
+        .collect();
+    assert_eq!(
+        session_lines,
+        vec![
+            "runtime: SIGTERM sent to process group 4242",
+            "kill now: skipping the rest of the stop grace",
+            "runtime: SIGKILL sent to process group 4242",
+        ]
+    );
+    let position = |wanted: &str| {
+        events
+            .iter()
+            .position(|event| matches!(event, Event::Log(log) if log.message == wanted))
+            .expect("the line")
+    };
+    let (_, runtime_lines) = positions(&events, Source::Runtime, S::Stopped);
+    assert_eq!(runtime_lines.len(), 80);
+    let sigterm = position("runtime: SIGTERM sent to process group 4242");
+    assert!(runtime_lines.iter().all(|&line| line < sigterm));
 }

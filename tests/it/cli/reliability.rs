@@ -164,6 +164,15 @@ fn adopted_background_jobs_are_reaped_as_they_exit() {
     project.assert_nothing_alive();
 }
 
+/// Sets a stop grace the test would never wait out.
+fn with_a_grace_never_waited_out(project: &Project) {
+    let config_path = project.path().join("prometeu-session.toml");
+    let config = std::fs::read_to_string(&config_path)
+        .expect("config")
+        .replace("stop_grace = \"500ms\"", "stop_grace = \"10m\"");
+    std::fs::write(&config_path, config).expect("config");
+}
+
 #[test]
 fn a_stopped_runtime_gets_sigcont_and_honours_sigterm_with_a_line_saying_so() {
     let project = Project::new(&Setup {
@@ -176,12 +185,8 @@ fn a_stopped_runtime_gets_sigcont_and_honours_sigterm_with_a_line_saying_so() {
         cartridge: true,
         ..Setup::default()
     });
-    // A grace the test would never wait out: only SIGCONT lets the runtime end in time.
-    let config_path = project.path().join("prometeu-session.toml");
-    let config = std::fs::read_to_string(&config_path)
-        .expect("config")
-        .replace("stop_grace = \"500ms\"", "stop_grace = \"10m\"");
-    std::fs::write(&config_path, config).expect("config");
+    // Only SIGCONT lets the runtime end in time.
+    with_a_grace_never_waited_out(&project);
     let mut running = Running::start(project.command("play", &["--format", "json"]));
     running.wait_for("fake-runtime: ready");
     let runtime = *project.recorded_pids().first().expect("the runtime's pid");
@@ -205,5 +210,132 @@ fn a_stopped_runtime_gets_sigcont_and_honours_sigterm_with_a_line_saying_so() {
     );
     assert!(text.contains("exiting on SIGTERM"), "{text}");
     assert!(!text.contains("SIGKILL sent"), "{text}");
+    project.assert_nothing_alive();
+}
+
+/// Waits until the pid file the fake runtime writes has a line `line`.
+fn wait_for_note(project: &Project, line: &str) {
+    let deadline = Instant::now() + PATIENCE;
+    while !std::fs::read_to_string(&project.pid_file)
+        .unwrap_or_default()
+        .lines()
+        .any(|noted| noted.starts_with(line))
+    {
+        assert!(
+            Instant::now() < deadline,
+            "the runtime never noted {line:?}"
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+/// How many bytes `pid` has written, and whether it waits in a pipe write now.
+fn writing(pid: i32) -> (Option<u64>, bool) {
+    let written = std::fs::read_to_string(format!("/proc/{pid}/io"))
+        .ok()
+        .and_then(|io| {
+            io.lines()
+                .find_map(|line| line.strip_prefix("wchar: ")?.trim().parse().ok())
+        });
+    let blocked = std::fs::read_to_string(format!("/proc/{pid}/wchan"))
+        .is_ok_and(|wchan| wchan.contains("pipe_write"));
+    (written, blocked)
+}
+
+/// Waits until `pid` is stuck in a pipe write: blocked there, twice in a row, with nothing
+/// written in between (a pipe that is only full for a moment is still being drained).
+fn wait_until_stuck_writing(pid: i32) {
+    let deadline = Instant::now() + PATIENCE;
+    let mut before = writing(pid);
+    loop {
+        std::thread::sleep(Duration::from_millis(200));
+        let now = writing(pid);
+        if before.1 && now.1 && before.0.is_some() && before.0 == now.0 {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the runtime's output never filled up"
+        );
+        before = now;
+    }
+}
+
+#[test]
+fn with_stdout_unread_the_story_of_a_stop_is_logged_in_the_order_it_happened() {
+    // Far more output than the pipes and the session's channels hold, so that while nobody
+    // reads stdout the runtime's lines wait everywhere between the runtime and the terminal.
+    let project = Project::new(&Setup {
+        runtime: &[
+            ("STDOUT_LINES", "100000"),
+            ("ON_TERM", "ignore"),
+            ("GRANDCHILD", "group"),
+            ("GRANDCHILD_ON_TERM", "ignore"),
+            ("RUN_FOR", "forever"),
+        ],
+        cartridge: true,
+        ..Setup::default()
+    });
+    // Only the second SIGINT ends the runtime.
+    with_a_grace_never_waited_out(&project);
+    let log = project.path().join("session.log");
+    let log_arg = log.to_str().expect("utf-8").to_owned();
+    let mut child = project
+        .command("play", &["--format", "json", "--log-file", &log_arg])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    let session = i32::try_from(child.id()).expect("pid");
+    // The grandchild is started once the runtime's SIGTERM handler is in place; then the
+    // runtime writes until its pipe is full, which means every channel behind it is too.
+    wait_for_note(&project, "grandchild");
+    let runtime = *project.recorded_pids().first().expect("the runtime's pid");
+    wait_until_stuck_writing(runtime);
+    // SAFETY: kill has no memory-safety preconditions.
+    unsafe { libc::kill(session, SIGINT) };
+    wait_for_note(&project, "sigterm ignored");
+    // SAFETY: as above.
+    unsafe { libc::kill(session, SIGINT) };
+
+    // Only now is stdout read, so that the run can finish writing and end.
+    let mut stdout = child.stdout.take().expect("stdout");
+    let reader = std::thread::spawn(move || {
+        let mut sink = Vec::new();
+        let _ = std::io::Read::read_to_end(&mut stdout, &mut sink);
+    });
+    let deadline = Instant::now() + PATIENCE;
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("try_wait") {
+            break status;
+        }
+        assert!(Instant::now() < deadline, "the session did not end");
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    let _ = reader.join();
+    let mut stderr = String::new();
+    if let Some(mut pipe) = child.stderr.take() {
+        let _ = std::io::Read::read_to_string(&mut pipe, &mut stderr);
+    }
+    assert_eq!(status.code(), Some(130), "{stderr}");
+
+    let logged = events(&std::fs::read_to_string(&log).expect("log file"));
+    assert_gapless(&logged);
+    let story: Vec<&str> = logged
+        .iter()
+        .filter(|event| event["kind"] == "log" && event["source"] == "session")
+        .filter_map(|event| event["message"].as_str())
+        .filter(|message| message.contains("SIG") || message.starts_with("kill now"))
+        .collect();
+    let position = |wanted: &str| {
+        story
+            .iter()
+            .position(|message| message.contains(wanted))
+            .unwrap_or_else(|| panic!("no {wanted:?} in {story:?}"))
+    };
+    let sigterm = position("SIGTERM sent");
+    let kill_now = position("kill now");
+    let sigkill = position("SIGKILL sent");
+    assert!(sigterm < kill_now && kill_now < sigkill, "{story:?}");
     project.assert_nothing_alive();
 }

@@ -310,3 +310,64 @@ fn stopped_runs_end_the_step_or_runtime_that_was_running_stopped() {
     );
     project.assert_nothing_alive();
 }
+
+/// A project whose build tool and runtime are found only on the `PATH` their `env` tables set,
+/// under names the session's own `PATH` does not know.
+#[test]
+fn programs_are_looked_up_on_the_path_the_child_gets() {
+    let project = Project::new(&Setup {
+        cartridge: true,
+        ..Setup::default()
+    });
+    let tools = project.path().join("private-bin");
+    std::fs::create_dir(&tools).expect("mkdir");
+    let tool = super::support::FAKE_TOOL;
+    let runtime = super::support::FAKE_RUNTIME;
+    std::os::unix::fs::symlink(tool, tools.join("private-build-tool")).expect("link");
+    std::os::unix::fs::symlink(runtime, tools.join("private-runtime")).expect("link");
+    let private = tools.display().to_string();
+    let config_path = project.path().join("prometeu-session.toml");
+    let config = std::fs::read_to_string(&config_path).expect("config");
+    let config = config
+        .replace(
+            &format!("build = [{tool:?}, \"build\"]"),
+            "build = [\"private-build-tool\", \"build\"]",
+        )
+        .replace(&format!("path = {runtime:?}"), "path = \"private-runtime\"")
+        .replace(
+            "env = { FAKE_TOOL_BUILD",
+            &format!("env = {{ PATH = {private:?}, FAKE_TOOL_BUILD"),
+        )
+        .replace(
+            "env = { FAKE_RT_PID_FILE",
+            &format!("env = {{ PATH = {private:?}, FAKE_RT_PID_FILE"),
+        );
+    std::fs::write(&config_path, &config).expect("config");
+    assert!(config.contains("\"private-build-tool\""), "{config}");
+
+    let (code, events) = play_json(&project, &[]);
+    assert_eq!(code, 0, "{events:?}");
+    let build = started(&events, "build");
+    assert_eq!(
+        build["command"][0],
+        tools.join("private-build-tool").display().to_string()
+    );
+    let started_runtime = started(&events, "runtime");
+    assert_eq!(
+        started_runtime["command"][0],
+        tools.join("private-runtime").display().to_string()
+    );
+
+    // A PATH that does not hold the tool hides it, even if the session's own PATH has one.
+    let hidden = config.replace(
+        "\"private-build-tool\", \"build\"",
+        "\"sh\", \"-c\", \"true\"",
+    );
+    std::fs::write(&config_path, hidden).expect("config");
+    let (code, stdout, _) = project.run("play", &["--format", "json"]);
+    assert_eq!(code, 3, "{stdout}");
+    assert!(
+        stdout.contains("`sh` was not found on the PATH set in [shipper] env"),
+        "{stdout}"
+    );
+}

@@ -11,8 +11,8 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 
 pub const BIN: &str = env!("CARGO_BIN_EXE_prometeu-session-it");
-const FAKE_RUNTIME: &str = env!("CARGO_BIN_EXE_fake-runtime");
-const FAKE_TOOL: &str = env!("CARGO_BIN_EXE_fake-tool");
+pub const FAKE_RUNTIME: &str = env!("CARGO_BIN_EXE_fake-runtime");
+pub const FAKE_TOOL: &str = env!("CARGO_BIN_EXE_fake-tool");
 
 /// How long a test waits for anything before it fails: generous for a loaded 2-core machine.
 pub const PATIENCE: Duration = Duration::from_secs(30);

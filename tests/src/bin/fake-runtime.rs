@@ -16,7 +16,7 @@
 //! | `FAKE_RT_GRANDCHILD_ON_TERM=ignore` | the grandchildren ignore SIGTERM |
 //! | `FAKE_RT_ORPHANS=N` | after `ready`, start N short-lived background jobs that our own children leave behind (`sh -c 'sleep 0.1 &'`, each recorded as `orphan <pid>`), then say `fake-runtime: orphans started` |
 //! | `FAKE_RT_STOP_SELF=1` | after `ready` (and the orphans), stop ourselves with SIGSTOP, as a process reading the terminal from the background would be |
-//! | `FAKE_RT_ON_TERM=default\|ignore\|exit` | SIGTERM: die, say `fake-runtime: ignoring SIGTERM` and go on, or say `fake-runtime: exiting on SIGTERM` and exit 0 |
+//! | `FAKE_RT_ON_TERM=default\|ignore\|exit` | SIGTERM: die, say `fake-runtime: ignoring SIGTERM` and go on (and append `sigterm ignored` to `FAKE_RT_PID_FILE`, which a test can see while our output is blocked), or say `fake-runtime: exiting on SIGTERM` and exit 0 |
 //! | `FAKE_RT_RUN_FOR=<ms>\|forever` | how long to live after the rest (default 0 in run mode, forever in debug mode) |
 //! | `FAKE_RT_LAST_WORDS=text` | written to stderr just before the end |
 //! | `FAKE_RT_SIGNAL=SEGV` | die by this signal at the end (a name with or without `SIG`, or a number) |
@@ -34,7 +34,9 @@
 
 use std::io::{self, BufRead, BufReader, BufWriter, Read, Write};
 use std::net::{TcpListener, TcpStream};
+use std::os::fd::IntoRawFd;
 use std::process::{Command, ExitCode, Stdio};
+use std::sync::atomic::{AtomicI32, Ordering};
 use std::time::Duration;
 
 const FULL_HANDSHAKE: &str = r#"{"type":"handshake","protocol_version":1,"runtime_version":"0.1.0","cartridge":{"app_id":1,"title":"ColorSquare","app_version":"1.0.0","app_mode":"Debug"}}"#;
@@ -104,6 +106,16 @@ fn main() -> ExitCode {
     }
     linger(debug);
     end()
+}
+
+/// `FAKE_RT_PID_FILE`, opened for appending, when it is set and can be opened.
+fn open_pid_file() -> Option<std::fs::File> {
+    let path = var("FAKE_RT_PID_FILE")?;
+    std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+        .ok()
 }
 
 fn record_pid(role: &str, pid: u32) {
@@ -215,7 +227,16 @@ fn start_orphans(count: u64) {
     say_out("fake-runtime: orphans started");
 }
 
+/// `FAKE_RT_PID_FILE` opened for appending before the SIGTERM handler is installed, or -1.
+static TERM_NOTE_FD: AtomicI32 = AtomicI32::new(-1);
+
 extern "C" fn ignore_term(_: libc::c_int) {
+    const NOTE: &[u8] = b"sigterm ignored\n";
+    let note_fd = TERM_NOTE_FD.load(Ordering::Relaxed);
+    if note_fd >= 0 {
+        // SAFETY: write is async-signal-safe; the buffer is a static and the descriptor ours.
+        unsafe { libc::write(note_fd, NOTE.as_ptr().cast(), NOTE.len()) };
+    }
     const MESSAGE: &[u8] = b"fake-runtime: ignoring SIGTERM\n";
     // SAFETY: write is async-signal-safe; the buffer is a static.
     unsafe { libc::write(2, MESSAGE.as_ptr().cast(), MESSAGE.len()) };
@@ -232,7 +253,13 @@ extern "C" fn exit_on_term(_: libc::c_int) {
 
 fn install_term_handling() {
     let handler: extern "C" fn(libc::c_int) = match var("FAKE_RT_ON_TERM").as_deref() {
-        Some("ignore") => ignore_term,
+        Some("ignore") => {
+            if let Some(note) = open_pid_file() {
+                // Kept open for the whole life of the process: the handler writes to it.
+                TERM_NOTE_FD.store(note.into_raw_fd(), Ordering::Relaxed);
+            }
+            ignore_term
+        }
         Some("exit") => exit_on_term,
         _ => return,
     };
