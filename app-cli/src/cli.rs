@@ -54,6 +54,13 @@ pub enum Command {
     /// Studio, a browser, `attach`, `play`), until a signal or POST /v1/shutdown.
     #[command(after_help = concat!("Example:\n  prometeu-session serve --project examples/color-square\n\n", "Exit codes:\n  0    shut down cleanly (a signal, or POST /v1/shutdown)\n  1    another error of the tool\n  2    usage or configuration error, or the project is in use: nothing started\n  101  a bug (the tool panicked; its processes were still killed)"))]
     Serve(ServeArgs),
+    /// A Debug Adapter Protocol server on stdin/stdout, for VS Code, nvim-dap, Zed and any
+    /// DAP client: launch runs the project (through its server when one is live), attach
+    /// follows a server's run. Started by the editor, not by hand; see docs/dap.md.
+    #[command(
+        after_help = "Example (what an editor runs):\n  prometeu-session dap\n\nExit codes:\n  0    the client disconnected or went away (the run was ended first)\n  1    the client's bytes were not DAP messages, or another error of the tool\n  101  a bug (the tool panicked; its processes were still killed)"
+    )]
+    Dap,
 }
 
 /// Flags of `serve`.

@@ -4,6 +4,7 @@
 
 pub mod cli;
 pub mod config;
+pub mod dap;
 pub mod exit;
 pub mod init;
 pub mod no_runtime;
@@ -51,6 +52,7 @@ fn execute(cli: Cli) -> Result<i32, Fatal> {
             run_plan(plan)
         }
         Command::Serve(args) => serve::serve(&args),
+        Command::Dap => dap::dap(),
     }
 }
 
@@ -118,7 +120,7 @@ fn subcommand_in_args() -> Option<String> {
     std::env::args()
         .skip(1)
         .find(|arg| !arg.starts_with('-'))
-        .filter(|arg| ["play", "prepare", "init"].contains(&arg.as_str()))
+        .filter(|arg| ["play", "prepare", "init", "serve", "dap"].contains(&arg.as_str()))
 }
 
 /// A panic is a bug: kill every process group we started, say so, exit 101.

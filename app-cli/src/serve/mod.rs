@@ -9,7 +9,7 @@
 
 mod identity;
 mod listen;
-mod session_thread;
+pub(crate) mod session_thread;
 mod signals;
 
 use std::sync::Arc;
