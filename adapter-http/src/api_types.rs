@@ -81,6 +81,15 @@ pub(crate) struct PlayBody {
     pub(crate) mode: Option<ModeName>,
 }
 
+/// `POST /v1/stop`'s optional body: why, for the lifecycle line (a client's Ctrl-C says
+/// `SIGINT received`, as a standalone run does).
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct StopBody {
+    #[serde(default)]
+    pub(crate) reason: Option<String>,
+}
+
 #[derive(Debug, Clone, Copy, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub(crate) enum GoalName {

@@ -8,6 +8,7 @@
 
 mod api_types;
 mod checks;
+pub mod client;
 mod events;
 mod framing;
 mod guard;

@@ -10,7 +10,9 @@ use axum::response::{IntoResponse, Response};
 use session_domain::RunGoal;
 use session_ports::{KillOutcome, PlayOutcome, PlayRequest, SessionClosed, StopOutcome};
 
-use crate::api_types::{Outcome, PlayBody, SessionView};
+use serde::de::DeserializeOwned;
+
+use crate::api_types::{Outcome, PlayBody, SessionView, StopBody};
 use crate::problem::Problem;
 use crate::state::ApiState;
 
@@ -30,28 +32,10 @@ pub(crate) async fn play(
     State(state): State<ApiState>,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, Problem> {
-    let body = body.map_err(|rejection| {
-        let status = rejection.status();
-        if status == StatusCode::PAYLOAD_TOO_LARGE {
-            Problem::new(
-                status,
-                "too-large",
-                "Request body too large",
-                "the body is over 64 KiB; send at most {\"goal\":…,\"mode\":…}",
-            )
-        } else {
-            Problem::bad_request(rejection.body_text())
-        }
-    })?;
-    let body: PlayBody = if body.iter().all(u8::is_ascii_whitespace) {
-        PlayBody::default()
-    } else {
-        serde_json::from_slice(&body).map_err(|error| {
-            Problem::bad_request(format!(
-                "the body is not {{\"goal\":\"play\"|\"prepare\",\"mode\":\"run\"|\"debug\"}}: {error}"
-            ))
-        })?
-    };
+    let body: PlayBody = json_body(
+        body,
+        "{\"goal\":\"play\"|\"prepare\",\"mode\":\"run\"|\"debug\"}",
+    )?;
     let request = PlayRequest {
         goal: body.goal.map_or(RunGoal::Play, RunGoal::from),
         mode: body.mode.map(Into::into),
@@ -81,13 +65,21 @@ pub(crate) async fn play(
     })
 }
 
-pub(crate) async fn stop(State(state): State<ApiState>) -> Result<Json<Outcome>, Problem> {
-    let outcome = state
-        .context
-        .session
-        .stop("stop asked over the API")
-        .await
-        .map_err(closed)?;
+pub(crate) async fn stop(
+    State(state): State<ApiState>,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Json<Outcome>, Problem> {
+    let body: StopBody = json_body(body, "{\"reason\":\"<one line>\"}")?;
+    let reason = match body.reason {
+        None => "stop asked over the API".to_owned(),
+        Some(reason) if is_one_short_line(&reason) => reason,
+        Some(_) => {
+            return Err(Problem::bad_request(format!(
+                "the reason is not one line of 1 to {REASON_CHARS} characters without control characters"
+            )));
+        }
+    };
+    let outcome = state.context.session.stop(reason).await.map_err(closed)?;
     Ok(Json(Outcome::just(match outcome {
         StopOutcome::Requested => "requested",
         StopOutcome::AlreadyStopping => "already_stopping",
@@ -128,6 +120,39 @@ pub(crate) async fn method_not_allowed() -> Problem {
         "Method not allowed",
         "this endpoint does not take that method; GET /openapi.json lists them",
     )
+}
+
+/// A stop's reason shows in a lifecycle line: one short line.
+const REASON_CHARS: usize = 200;
+
+fn is_one_short_line(reason: &str) -> bool {
+    let count = reason.chars().count();
+    (1..=REASON_CHARS).contains(&count) && !reason.chars().any(char::is_control)
+}
+
+/// An optional JSON body: empty is the default; anything else must be exactly `shape`.
+fn json_body<T: Default + DeserializeOwned>(
+    body: Result<Bytes, BytesRejection>,
+    shape: &str,
+) -> Result<T, Problem> {
+    let body = body.map_err(|rejection| {
+        let status = rejection.status();
+        if status == StatusCode::PAYLOAD_TOO_LARGE {
+            Problem::new(
+                status,
+                "too-large",
+                "Request body too large",
+                format!("the body is over 64 KiB; send at most {shape}"),
+            )
+        } else {
+            Problem::bad_request(rejection.body_text())
+        }
+    })?;
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Ok(T::default());
+    }
+    serde_json::from_slice(&body)
+        .map_err(|error| Problem::bad_request(format!("the body is not {shape}: {error}")))
 }
 
 fn closed(_: SessionClosed) -> Problem {

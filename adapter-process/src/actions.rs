@@ -3,12 +3,13 @@
 
 use std::time::Duration;
 
+use rustix::process::Signal;
 use session_domain::{Severity, human_duration};
 
 use super::deadline_after;
 use super::escalation::{Action, Event};
-use super::group::signal_group;
-use super::supervisor::Supervisor;
+use super::group::{signal_group, stopped_members};
+use super::supervisor::{Supervisor, list};
 
 impl Supervisor {
     /// Feeds `event`, which happened just now, to the escalation and carries out its decision.
@@ -27,15 +28,7 @@ impl Supervisor {
 
     fn carry_out(&mut self, action: Action) {
         match action {
-            Action::Terminate => {
-                if signal_group(self.pgid, libc::SIGTERM) {
-                    let message = format!(
-                        "{}: SIGTERM sent to process group {}",
-                        self.label, self.pgid
-                    );
-                    self.say(Severity::Info, &message);
-                }
-            }
+            Action::Terminate => self.terminate(),
             Action::Kill => {
                 let killed = self.send_kill();
                 self.tell_kill(killed);
@@ -57,10 +50,38 @@ impl Supervisor {
         }
     }
 
+    /// SIGTERM to the group, then SIGCONT: a stopped process (state T, say from SIGTTIN or
+    /// SIGSTOP) cannot run its SIGTERM handler, or even die of SIGTERM, until it continues.
+    /// A SIGTERM leaves a stopped process stopped, so between the two we can still see who
+    /// was, and name them.
+    fn terminate(&mut self) {
+        if !signal_group(self.pgid, Signal::TERM) {
+            return;
+        }
+        let stopped = stopped_members(self.pgid);
+        signal_group(self.pgid, Signal::CONT);
+        let message = format!(
+            "{}: SIGTERM sent to process group {}",
+            self.label, self.pgid
+        );
+        self.say(Severity::Info, &message);
+        if !stopped.is_empty() {
+            let (who, were) = match stopped.as_slice() {
+                [one] => (format!("process {one}"), "was"),
+                many => (format!("processes {}", list(many)), "were"),
+            };
+            let message = format!(
+                "{}: {who} of the run {were} stopped (state T); SIGCONT sent so that SIGTERM can act",
+                self.label
+            );
+            self.say(Severity::Warn, &message);
+        }
+    }
+
     /// SIGKILL to the group, disarming the kill timer; `true` if the signal was delivered.
     fn send_kill(&mut self) -> bool {
         self.kill_timer = None;
-        signal_group(self.pgid, libc::SIGKILL)
+        signal_group(self.pgid, Signal::KILL)
     }
 
     fn tell_kill(&self, killed: bool) {

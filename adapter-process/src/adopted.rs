@@ -1,25 +1,25 @@
-//! Linux: the child subreaper, and the sweep that kills and reaps what it adopted.
+//! Linux: the child subreaper, reaping what it adopted as soon as it exits, and the sweep that
+//! kills and reaps what it adopted.
 //!
 //! When `app-cli`'s `main` makes the process a child subreaper, a descendant whose parent dies
-//! is re-parented to us instead of to init, even if it left its process group (`setsid`). The
-//! sweep finds those adopted children in procfs and kills and reaps them one pid at a time.
-//! It never calls `waitpid(-1)`: that would steal tokio's children's exit statuses.
+//! is re-parented to us instead of to init, even if it left its process group (`setsid`). We
+//! find those adopted children in procfs and reap them one pid at a time. Never `waitpid(-1)`:
+//! that would steal tokio's children's exit statuses.
 
 use std::io;
+#[cfg(target_os = "linux")]
 use std::time::Duration;
+
+#[cfg(target_os = "linux")]
+use super::procfs::{self, ProcStat};
 
 /// Makes this process a child subreaper (Linux). Call it once, before spawning anything, from
 /// `main`: the attribute is process-wide. Elsewhere it does nothing and returns `Ok(false)`.
 pub fn become_subreaper() -> io::Result<bool> {
     #[cfg(target_os = "linux")]
     {
-        // SAFETY: PR_SET_CHILD_SUBREAPER takes an integer flag and touches no memory of ours.
-        let result = unsafe { libc::prctl(libc::PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) };
-        if result == 0 {
-            Ok(true)
-        } else {
-            Err(io::Error::last_os_error())
-        }
+        rustix::process::set_child_subreaper(Some(rustix::process::getpid()))?;
+        Ok(true)
     }
     #[cfg(not(target_os = "linux"))]
     {
@@ -31,23 +31,40 @@ pub fn become_subreaper() -> io::Result<bool> {
 pub fn is_subreaper() -> bool {
     #[cfg(target_os = "linux")]
     {
-        let mut flag: libc::c_int = 0;
-        // SAFETY: PR_GET_CHILD_SUBREAPER writes one c_int through the pointer we pass, which
-        // points at a live local.
-        let result = unsafe {
-            libc::prctl(
-                libc::PR_GET_CHILD_SUBREAPER,
-                &mut flag as *mut libc::c_int,
-                0,
-                0,
-                0,
-            )
-        };
-        result == 0 && flag != 0
+        rustix::process::child_subreaper().is_ok_and(|flag| flag.is_some())
     }
     #[cfg(not(target_os = "linux"))]
     {
         false
+    }
+}
+
+/// Reaps every adopted child as soon as it exits, for as long as the future runs (Linux, as a
+/// subreaper; elsewhere it returns at once). Spawn it once on the session's runtime: without
+/// it, a runtime that keeps starting short-lived background jobs leaves one zombie child of
+/// ours per job until the run ends.
+///
+/// It wakes on SIGCHLD only, and then reads our own children's list rather than all of procfs.
+pub async fn reap_adopted_as_they_exit() {
+    #[cfg(target_os = "linux")]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        if !is_subreaper() {
+            return;
+        }
+        let mut child_exited = match signal(SignalKind::child()) {
+            Ok(stream) => stream,
+            Err(error) => {
+                tracing::warn!(%error, "cannot watch SIGCHLD; adopted processes are reaped only when a run ends");
+                return;
+            }
+        };
+        loop {
+            reap_adopted_zombies();
+            if child_exited.recv().await.is_none() {
+                return;
+            }
+        }
     }
 }
 
@@ -73,9 +90,10 @@ pub async fn reap_adopted() -> Vec<i32> {
             }
             for process in adopted {
                 if process.is_alive() {
-                    // SAFETY: kill has no memory-safety preconditions; pid is a child of
-                    // ours, so it cannot be reused before we reap it.
-                    unsafe { libc::kill(process.pid, libc::SIGKILL) };
+                    // A child of ours cannot be reused before we reap it, so the pid is safe.
+                    if let Some(pid) = rustix::process::Pid::from_raw(process.pid) {
+                        let _ = rustix::process::kill_process(pid, rustix::process::Signal::KILL);
+                    }
                     alive.push(process.pid);
                 }
                 reap(process.pid).await;
@@ -85,120 +103,63 @@ pub async fn reap_adopted() -> Vec<i32> {
     alive
 }
 
+/// Reaps adopted children that have already exited, without waiting and without killing the
+/// living. Returns how many it reaped.
+pub(crate) fn reap_adopted_zombies() -> usize {
+    #[cfg(target_os = "linux")]
+    {
+        if !is_subreaper() {
+            return 0;
+        }
+        adopted_children()
+            .into_iter()
+            .filter(|process| !process.is_alive())
+            .filter(|process| try_reap(process.pid))
+            .count()
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        0
+    }
+}
+
+/// `waitpid(pid, WNOHANG)` on one child of ours: `true` once it is gone from our view (reaped
+/// now, or not our child any more), `false` while it still runs.
+#[cfg(target_os = "linux")]
+fn try_reap(pid: i32) -> bool {
+    use rustix::process::{Pid, WaitOptions, waitpid};
+    let Some(pid) = Pid::from_raw(pid) else {
+        return true;
+    };
+    !matches!(waitpid(Some(pid), WaitOptions::NOHANG), Ok(None))
+}
+
 #[cfg(target_os = "linux")]
 async fn reap(pid: i32) {
     let mut pause = Duration::from_millis(1);
-    loop {
-        let mut status = 0;
-        // SAFETY: waitpid on one specific child with WNOHANG writes the status into a local.
-        let result = unsafe { libc::waitpid(pid, &mut status, libc::WNOHANG) };
-        if result != 0 {
-            // Reaped, or not our child any more (ECHILD): either way it is gone from our view.
-            return;
-        }
+    while !try_reap(pid) {
         tokio::time::sleep(pause).await;
         pause = (pause * 2).min(Duration::from_millis(20));
     }
 }
 
+/// Our children that we did not spawn ourselves: neither a supervised group's leader nor the
+/// guardian.
 #[cfg(target_os = "linux")]
 fn adopted_children() -> Vec<ProcStat> {
-    // SAFETY: getpid has no preconditions.
-    let me = unsafe { libc::getpid() };
-    procfs_processes()
+    let me = i32::try_from(std::process::id()).unwrap_or(i32::MAX);
+    let children = procfs::own_children().unwrap_or_else(|| {
+        procfs::processes()
+            .into_iter()
+            .filter(|process| process.ppid == me)
+            .map(|process| process.pid)
+            .collect()
+    });
+    children
         .into_iter()
-        .filter(|process| process.ppid == me && !super::registry::is_ours(process.pid))
+        .filter(|pid| !super::registry::is_ours(*pid) && !super::guardian::is_guardian(*pid))
+        .filter_map(procfs::read_stat)
+        // A child listed a moment ago may have been reaped by someone else since.
+        .filter(|process| process.ppid == me)
         .collect()
-}
-
-/// One line of `/proc/<pid>/stat`, the fields we use.
-#[cfg(target_os = "linux")]
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct ProcStat {
-    pub(crate) pid: i32,
-    pub(crate) state: char,
-    pub(crate) ppid: i32,
-    pub(crate) pgrp: i32,
-}
-
-#[cfg(target_os = "linux")]
-impl ProcStat {
-    /// `false` for a zombie (`Z`) or a process being torn down (`X`).
-    pub(crate) fn is_alive(&self) -> bool {
-        !matches!(self.state, 'Z' | 'X')
-    }
-}
-
-/// Every process procfs lists now. Processes that vanish while we read are skipped.
-#[cfg(target_os = "linux")]
-pub(crate) fn procfs_processes() -> Vec<ProcStat> {
-    let Ok(entries) = std::fs::read_dir("/proc") else {
-        return Vec::new();
-    };
-    entries
-        .filter_map(Result::ok)
-        .filter_map(|entry| entry.file_name().to_str()?.parse::<i32>().ok())
-        .filter_map(read_stat)
-        .collect()
-}
-
-/// Reads and parses `/proc/<pid>/stat`.
-#[cfg(target_os = "linux")]
-pub(crate) fn read_stat(pid: i32) -> Option<ProcStat> {
-    let text = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-    parse_stat(&text)
-}
-
-#[cfg(target_os = "linux")]
-fn parse_stat(text: &str) -> Option<ProcStat> {
-    // The command name is in parentheses and may itself contain spaces and parentheses: the
-    // fields we want follow the last ')'.
-    let (head, rest) = text.rsplit_once(')')?;
-    let pid = head.split_once('(')?.0.trim().parse().ok()?;
-    let mut fields = rest.split_ascii_whitespace();
-    let state = fields.next()?.chars().next()?;
-    let ppid = fields.next()?.parse().ok()?;
-    let pgrp = fields.next()?.parse().ok()?;
-    Some(ProcStat {
-        pid,
-        state,
-        ppid,
-        pgrp,
-    })
-}
-
-#[cfg(all(test, target_os = "linux"))]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn parses_stat_with_awkward_command_names() {
-        let stat = parse_stat("42 (a) b (c)) S 7 42 42 0 -1 4194560").expect("parses");
-        assert_eq!(
-            stat,
-            ProcStat {
-                pid: 42,
-                state: 'S',
-                ppid: 7,
-                pgrp: 42
-            }
-        );
-    }
-}
-
-/// Reaps adopted children that have already exited, without waiting and without killing the
-/// living: used while a group is given its grace, so that adopted zombies do not keep the group
-/// looking alive.
-pub(crate) fn reap_adopted_zombies() {
-    #[cfg(target_os = "linux")]
-    {
-        if !is_subreaper() {
-            return;
-        }
-        for process in adopted_children() {
-            let mut status = 0;
-            // SAFETY: waitpid on one specific child with WNOHANG writes into a local.
-            unsafe { libc::waitpid(process.pid, &mut status, libc::WNOHANG) };
-        }
-    }
 }

@@ -20,7 +20,7 @@ impl GroupGuard {
 impl Drop for GroupGuard {
     fn drop(&mut self) {
         if group_exists(self.pgid) {
-            signal_group(self.pgid, libc::SIGKILL);
+            signal_group(self.pgid, rustix::process::Signal::KILL);
         }
         registry::unregister(self.pgid);
     }

@@ -6,10 +6,19 @@ use session_domain::Severity;
 use tokio::time::Instant;
 
 use super::StopLevel;
-use super::adopted::{reap_adopted, reap_adopted_zombies};
+use tokio::signal::unix::{Signal, SignalKind, signal};
+
+use super::adopted::{is_subreaper, reap_adopted, reap_adopted_zombies};
 use super::escalation::Event;
-use super::group::{group_alive, group_members};
+use super::group::{group_exists, group_members};
+use super::procfs::read_stat;
 use super::supervisor::{Supervisor, list};
+
+/// The longest pause between two cheap looks at a group we wait for.
+const PROBE_PAUSE: Duration = Duration::from_millis(50);
+
+/// The same, when a SIGCHLD tells us of every death that can empty the group.
+const WATCHED_PROBE_PAUSE: Duration = Duration::from_secs(1);
 
 /// How waiting for a group to empty ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -71,15 +80,42 @@ impl Supervisor {
         true
     }
 
-    /// Waits (polling with back-off) until no living process is left in the group, reaping
-    /// adopted zombies on the way. With a `deadline`, also returns when it passes or when a
-    /// kill is asked, so that the escalation can go on.
+    /// Waits until no living process is left in the group, reaping adopted zombies on the
+    /// way. With a `deadline`, also returns when it passes or when a kill is asked, so that the
+    /// escalation can go on.
+    ///
+    /// Waiting must cost next to nothing, since a grace may last long. Each look is one
+    /// `kill(-pgid, 0)`, a read of our own children's list, and a read of the `stat` of the
+    /// members the last procfs scan found alive. The probe counts zombies, so only when none
+    /// of the known members is alive any more does a full procfs scan tell living newcomers
+    /// from zombies nobody reaps.
+    ///
+    /// As a subreaper we also look whenever a child of ours exits: once the leader is gone,
+    /// every member whose parent died is our child, so the last member's death is a SIGCHLD to
+    /// us, and the polling is only a fallback, backing off up to [`WATCHED_PROBE_PAUSE`].
+    /// Otherwise it backs off up to [`PROBE_PAUSE`].
     async fn wait_group_empty(&mut self, deadline: Option<Instant>) -> GroupWait {
+        let mut child_exited = child_exits();
+        let longest = if child_exited.is_some() {
+            WATCHED_PROBE_PAUSE
+        } else {
+            PROBE_PAUSE
+        };
         let mut pause = Duration::from_millis(1);
+        let mut known: Vec<i32> = Vec::new();
+        let mut stop_open = true;
         loop {
             reap_adopted_zombies();
-            if !group_alive(self.pgid) {
+            if !group_exists(self.pgid) {
                 return GroupWait::Empty;
+            }
+            if !known.iter().any(|pid| still_member(*pid, self.pgid)) {
+                match group_members(self.pgid) {
+                    Some(members) if members.is_empty() => return GroupWait::Empty,
+                    Some(members) => known = members,
+                    // No procfs: the probe is all we know.
+                    None => {}
+                }
             }
             if let Some(deadline) = deadline {
                 if Instant::now() >= deadline {
@@ -89,8 +125,42 @@ impl Supervisor {
                     return GroupWait::KillAsked;
                 }
             }
-            tokio::time::sleep(pause).await;
-            pause = (pause * 2).min(Duration::from_millis(10));
+            let wake = deadline.map_or(Instant::now() + pause, |deadline| {
+                deadline.min(Instant::now() + pause)
+            });
+            tokio::select! {
+                () = tokio::time::sleep_until(wake) => {}
+                // A kill asked during a long grace is acted on at once.
+                changed = self.stop.changed(), if stop_open => stop_open = changed.is_ok(),
+                () = next_child_exit(&mut child_exited) => {}
+            }
+            pause = (pause * 2).min(longest);
         }
+    }
+}
+
+/// `true` while `pid` is alive and still in group `pgid` (a pid reused meanwhile would be in
+/// another group).
+fn still_member(pid: i32, pgid: i32) -> bool {
+    read_stat(pid).is_some_and(|process| process.pgrp == pgid && process.is_alive())
+}
+
+/// SIGCHLD as a stream, when we are a subreaper (and so the parent of every orphaned member).
+fn child_exits() -> Option<Signal> {
+    if !is_subreaper() {
+        return None;
+    }
+    signal(SignalKind::child()).ok()
+}
+
+/// The next SIGCHLD, or never without a stream.
+async fn next_child_exit(child_exited: &mut Option<Signal>) {
+    match child_exited {
+        Some(stream) => {
+            if stream.recv().await.is_none() {
+                *child_exited = None;
+            }
+        }
+        None => std::future::pending().await,
     }
 }

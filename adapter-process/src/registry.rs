@@ -6,6 +6,8 @@
 use std::collections::BTreeSet;
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
+use super::guardian::{self, Change};
+
 static LIVE: Mutex<BTreeSet<i32>> = Mutex::new(BTreeSet::new());
 
 fn live() -> MutexGuard<'static, BTreeSet<i32>> {
@@ -14,10 +16,17 @@ fn live() -> MutexGuard<'static, BTreeSet<i32>> {
 
 pub(crate) fn register(pid: i32) {
     live().insert(pid);
+    guardian::tell(Change::Added, pid);
 }
 
 pub(crate) fn unregister(pid: i32) {
     live().remove(&pid);
+    guardian::tell(Change::Removed, pid);
+}
+
+/// The groups live now.
+pub(crate) fn live_groups() -> Vec<i32> {
+    live().iter().copied().collect()
 }
 
 pub(crate) fn is_ours(pid: i32) -> bool {
@@ -37,6 +46,6 @@ pub fn kill_all_groups() {
         Err(std::sync::TryLockError::WouldBlock) => return,
     };
     for pgid in groups {
-        super::group::signal_group(pgid, libc::SIGKILL);
+        super::group::signal_group(pgid, rustix::process::Signal::KILL);
     }
 }

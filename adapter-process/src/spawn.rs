@@ -13,6 +13,7 @@ use tokio::time::Instant;
 
 use super::escalation::Escalation;
 use super::guard::GroupGuard;
+use super::guardian::{RUN_MARKER_VAR, run_marker};
 use super::reader::{Delivery, PipeTarget, read_to_end};
 use super::report::{ExitWatch, Supervised};
 use super::supervisor::Supervisor;
@@ -50,6 +51,11 @@ pub fn spawn(
         // A backstop only: it reaches the direct child, not its group. The supervisor's guard
         // kills the group.
         .kill_on_drop(true);
+    if let Some(marker) = run_marker() {
+        // After the spec's own variables: the run's marker is not the configuration's to
+        // change. Descendants inherit it, so the guardian can find them even outside the group.
+        command.env(RUN_MARKER_VAR, marker);
+    }
     #[cfg(target_os = "linux")]
     if spec.die_with_parent {
         die_with_parent(&mut command);
@@ -129,17 +135,16 @@ pub fn spawn(
 
 #[cfg(target_os = "linux")]
 fn die_with_parent(command: &mut Command) {
-    // SAFETY: getpid has no preconditions.
-    let parent = unsafe { libc::getpid() };
-    // SAFETY: the closure runs in the forked child before exec and only calls prctl and
-    // getppid, which are async-signal-safe, and allocates nothing.
+    use rustix::process::{Signal, getpid, getppid, set_parent_process_death_signal};
+    let parent = getpid();
+    // SAFETY: the closure runs in the forked child before exec; it makes two system calls
+    // (prctl, getppid) through rustix, which are async-signal-safe, and allocates nothing on
+    // its success path.
     unsafe {
         command.pre_exec(move || {
-            if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL, 0, 0, 0) != 0 {
-                return Err(io::Error::last_os_error());
-            }
+            set_parent_process_death_signal(Some(Signal::KILL))?;
             // The parent may have died between fork and prctl: then no signal will come.
-            if libc::getppid() != parent {
+            if getppid() != Some(parent) {
                 return Err(io::Error::other(
                     "the session exited while the runtime was starting",
                 ));

@@ -3,10 +3,10 @@
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use session_domain::{Severity, Source};
+use session_domain::{EventFilter, Severity, Source};
 use session_ports::DurationSetting;
 
-use crate::output::ColorChoice;
+use crate::output::{ColorChoice, use_color};
 
 /// The exit codes, shown in every command's `--help`.
 macro_rules! exit_codes {
@@ -21,6 +21,16 @@ macro_rules! exit_codes {
   129  stopped by SIGHUP      130  stopped by SIGINT (Ctrl-C)
   141  stdout was closed      143  stopped by SIGTERM
   101  a bug (the tool panicked; its processes were still killed)"
+    };
+}
+
+/// The exit codes of the commands that talk to a server.
+macro_rules! client_exit_codes {
+    () => {
+        "Exit codes:
+  0    done (attach: detached by Ctrl-C, or the stream ended with --no-follow)
+  1    another error of the tool (for example the server went away mid-request)
+  2    usage error, or no server holds the project (start one with `prometeu-session serve`)"
     };
 }
 
@@ -54,6 +64,19 @@ pub enum Command {
     /// Studio, a browser, `attach`, `play`), until a signal or POST /v1/shutdown.
     #[command(after_help = concat!("Example:\n  prometeu-session serve --project examples/color-square\n\n", "Exit codes:\n  0    shut down cleanly (a signal, or POST /v1/shutdown)\n  1    another error of the tool\n  2    usage or configuration error, or the project is in use: nothing started\n  101  a bug (the tool panicked; its processes were still killed)"))]
     Serve(ServeArgs),
+    /// Follow the project's server: its run's events, as play shows them, until Ctrl-C
+    /// (which detaches; the run goes on).
+    #[command(after_help = concat!("Example:\n  prometeu-session attach --project examples/color-square --tail 20\n\n", client_exit_codes!()))]
+    Attach(AttachArgs),
+    /// Ask the project's server to stop its run with grace.
+    #[command(after_help = concat!("Example:\n  prometeu-session stop --project examples/color-square\n\n", client_exit_codes!()))]
+    Stop(ProjectArgs),
+    /// Ask the project's server to kill every process of its run at once.
+    #[command(after_help = concat!("Example:\n  prometeu-session kill --project examples/color-square\n\n", client_exit_codes!()))]
+    Kill(ProjectArgs),
+    /// Show the state of the project's server and its run.
+    #[command(after_help = concat!("Example:\n  prometeu-session status --project examples/color-square --format json\n\n", client_exit_codes!()))]
+    Status(StatusArgs),
     /// A Debug Adapter Protocol server on stdin/stdout, for VS Code, nvim-dap, Zed and any
     /// DAP client: launch runs the project (through its server when one is live), attach
     /// follows a server's run. Started by the editor, not by hand; see docs/dap.md.
@@ -61,6 +84,45 @@ pub enum Command {
         after_help = "Example (what an editor runs):\n  prometeu-session dap\n\nExit codes:\n  0    the client disconnected or went away (the run was ended first)\n  1    the client's bytes were not DAP messages, or another error of the tool\n  101  a bug (the tool panicked; its processes were still killed)"
     )]
     Dap,
+}
+
+/// Flags of `stop` and `kill`.
+#[derive(Debug, Clone, Args)]
+pub struct ProjectArgs {
+    /// The project root (default: the current directory).
+    #[arg(long, value_name = "DIR")]
+    pub project: Option<PathBuf>,
+}
+
+/// Flags of `status`.
+#[derive(Debug, Clone, Args)]
+pub struct StatusArgs {
+    /// The project root (default: the current directory).
+    #[arg(long, value_name = "DIR")]
+    pub project: Option<PathBuf>,
+    /// human: a few lines for people; json: the server's snapshot as one JSON object.
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    pub format: Format,
+}
+
+/// Flags of `attach`.
+#[derive(Debug, Clone, Args)]
+pub struct AttachArgs {
+    /// The project root (default: the current directory).
+    #[arg(long, value_name = "DIR")]
+    pub project: Option<PathBuf>,
+    /// Start after this seq (0: everything the server holds). Default: the current run's start.
+    #[arg(long, value_name = "SEQ", conflicts_with = "tail")]
+    pub after: Option<u64>,
+    /// Start with the last N events the server holds.
+    #[arg(long, value_name = "N")]
+    pub tail: Option<u64>,
+    /// Show what the server holds now, then exit, instead of following.
+    #[arg(long)]
+    pub no_follow: bool,
+    /// How stdout shows the events.
+    #[command(flatten)]
+    pub view: ViewArgs,
 }
 
 /// Flags of `serve`.
@@ -98,12 +160,20 @@ pub struct CommonArgs {
     /// The configuration file (default: prometeu-session.toml in the project root).
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
-    /// How events are printed on stdout.
-    #[arg(long, value_enum, default_value_t = Format::Human)]
-    pub format: Format,
     /// Also write every event, unfiltered, as JSON lines to FILE (created or truncated).
     #[arg(long, value_name = "FILE")]
     pub log_file: Option<PathBuf>,
+    /// How stdout shows the events.
+    #[command(flatten)]
+    pub view: ViewArgs,
+}
+
+/// How stdout shows the events: `play`, `prepare` and `attach` take the same flags.
+#[derive(Debug, Clone, Args)]
+pub struct ViewArgs {
+    /// How events are printed on stdout.
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    pub format: Format,
     /// Show only log lines from these sources (comma-separated, repeatable): build,
     /// pack-validation, pack, manifest, runtime, session. State changes always show.
     #[arg(long, value_name = "LIST", value_delimiter = ',', value_parser = parse_source)]
@@ -158,13 +228,28 @@ pub enum Format {
     Json,
 }
 
-impl CommonArgs {
+impl ViewArgs {
     /// `--color`/`--no-color`, the last given winning.
     pub fn color_choice(&self) -> ColorChoice {
         if self.no_color {
             ColorChoice::Never
         } else {
             self.color.unwrap_or_default()
+        }
+    }
+
+    /// Whether stdout gets colour (the human format only).
+    pub fn use_color(&self) -> bool {
+        self.format == Format::Human
+            && use_color(self.color_choice(), |name| std::env::var(name).ok())
+    }
+
+    /// `--source` and `--min-severity` as a filter of `log` events.
+    pub fn filter(&self) -> EventFilter {
+        EventFilter {
+            sources: (!self.source.is_empty()).then(|| self.source.clone()),
+            min_severity: self.min_severity,
+            kinds: None,
         }
     }
 }

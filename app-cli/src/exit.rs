@@ -6,25 +6,22 @@ use session_domain::SessionState;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ExitCode {
     /// The run ended on its own, or by `--stop-after`.
-    Success = 0,
+    Success,
     /// Another error of the tool.
-    ToolError = 1,
+    ToolError,
     /// Usage or configuration error; nothing ran.
-    Usage = 2,
+    Usage,
     /// `prepare_failed`.
-    PrepareFailed = 3,
+    PrepareFailed,
     /// `runtime_failed`.
-    RuntimeFailed = 4,
+    RuntimeFailed,
     /// A bug: the tool panicked.
-    Bug = 101,
-    /// Stopped because of SIGHUP.
-    Hangup = 129,
-    /// Stopped because of SIGINT.
-    Interrupted = 130,
+    Bug,
     /// Stdout was closed.
-    StdoutClosed = 141,
-    /// Stopped because of SIGTERM.
-    Terminated = 143,
+    StdoutClosed,
+    /// Stopped because of this signal: 128 + its number, the status a shell reports for a
+    /// process that the signal killed (129 SIGHUP, 130 SIGINT, 131 SIGQUIT, 143 SIGTERM).
+    Signalled(i32),
 }
 
 impl ExitCode {
@@ -39,7 +36,16 @@ impl ExitCode {
 
     /// As a process exit status.
     pub fn code(self) -> i32 {
-        self as i32
+        match self {
+            Self::Success => 0,
+            Self::ToolError => 1,
+            Self::Usage => 2,
+            Self::PrepareFailed => 3,
+            Self::RuntimeFailed => 4,
+            Self::Bug => 101,
+            Self::StdoutClosed => 141,
+            Self::Signalled(signal) => 128 + signal,
+        }
     }
 }
 

@@ -3,6 +3,7 @@
 //! [`config`] to read settings exactly as the command line does.
 
 pub mod cli;
+pub mod client;
 pub mod config;
 pub mod dap;
 pub mod exit;
@@ -14,6 +15,7 @@ pub mod ports_factory;
 pub mod run;
 pub mod run_settings;
 pub mod serve;
+mod signals;
 pub mod state_folder;
 
 use clap::Parser;
@@ -23,6 +25,10 @@ use crate::exit::{ExitCode, Fatal};
 
 /// Runs the command line with the process's arguments and returns the exit code.
 pub fn main() -> i32 {
+    // The guardian is this same program, started again by the session (see `run_plan`).
+    if let Some(code) = adapter_process::run_guardian_if_asked() {
+        return code;
+    }
     install_panic_hook();
     init_tracing();
     let cli = match Cli::try_parse() {
@@ -43,15 +49,20 @@ fn execute(cli: Cli) -> Result<i32, Fatal> {
             eprintln!("prometeu-session: {message}");
             Ok(ExitCode::Success.code())
         }
-        Command::Play(args) => {
-            let plan = plan::plan_play(&args)?;
-            run_plan(plan)
-        }
-        Command::Prepare(args) => {
-            let plan = plan::plan_prepare(&args)?;
-            run_plan(plan)
-        }
+        // With a live server on the project, `play` and `prepare` are its clients.
+        Command::Play(args) => match client::play_through_server(&args.common, Some(&args)) {
+            Some(result) => result,
+            None => run_plan(plan::plan_play(&args)?),
+        },
+        Command::Prepare(args) => match client::play_through_server(&args, None) {
+            Some(result) => result,
+            None => run_plan(plan::plan_prepare(&args)?),
+        },
         Command::Serve(args) => serve::serve(&args),
+        Command::Attach(args) => client::attach(&args),
+        Command::Stop(args) => client::stop(&args),
+        Command::Kill(args) => client::kill(&args),
+        Command::Status(args) => client::status(&args),
         Command::Dap => dap::dap(),
     }
 }
@@ -62,13 +73,29 @@ fn run_plan(plan: plan::RunPlan) -> Result<i32, Fatal> {
     if let Err(error) = adapter_process::become_subreaper() {
         tracing::warn!(%error, "cannot become a child subreaper; escaped descendants may outlive a run");
     }
+    // Should the session die without a chance to stop the run (SIGKILL, a fault), the
+    // guardian ends the run's processes. Started before anything of the run is spawned.
+    let guardian = adapter_process::start_guardian()
+        .inspect_err(|error| {
+            tracing::warn!(%error, "running without a guardian; processes of the run may outlive a session that is killed");
+        })
+        .ok();
     // One thread drives the session: the runtime's PR_SET_PDEATHSIG follows the thread that
     // spawned it, and this one lives as long as the run. Output is written by its own thread.
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .map_err(|error| Fatal::tool(format!("cannot start the async runtime: {error}")))?;
-    runtime.block_on(run::run(plan))
+    let code = runtime.block_on(async {
+        // Adopted processes are reaped as they exit, so that zombies never pile up.
+        let reaper = tokio::spawn(adapter_process::reap_adopted_as_they_exit());
+        let code = run::run(plan).await;
+        reaper.abort();
+        code
+    });
+    // The run is over: the guardian's last sweep finds nothing, and it is reaped.
+    drop(guardian);
+    code
 }
 
 /// clap's errors are several lines; ours are one. `--help` and `--version` print as usual.
@@ -81,7 +108,7 @@ fn usage_error(error: &clap::Error) -> i32 {
         }
         ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand | ErrorKind::MissingSubcommand => {
             Fatal::usage(
-                "a command is required: play, prepare or init; see `prometeu-session --help`",
+                "a command is required: play, prepare, init, serve, attach, status, stop, kill or dap; see `prometeu-session --help`",
             )
             .report()
         }
@@ -120,7 +147,12 @@ fn subcommand_in_args() -> Option<String> {
     std::env::args()
         .skip(1)
         .find(|arg| !arg.starts_with('-'))
-        .filter(|arg| ["play", "prepare", "init", "serve", "dap"].contains(&arg.as_str()))
+        .filter(|arg| {
+            [
+                "play", "prepare", "init", "serve", "attach", "status", "stop", "kill", "dap",
+            ]
+            .contains(&arg.as_str())
+        })
 }
 
 /// A panic is a bug: kill every process group we started, say so, exit 101.

@@ -11,7 +11,6 @@ use session_domain::{EventFilter, RunGoal};
 use crate::cli::{CommonArgs, Format, PlayArgs};
 use crate::config::{CONFIG_FILE_NAME, FlagPath, Overrides};
 use crate::exit::Fatal;
-use crate::output::use_color;
 use crate::run_settings::{RunSettings, SettingsSource, clean, load_run_settings};
 use crate::state_folder::{self, ProjectLock};
 
@@ -134,14 +133,9 @@ fn plan(common: &CommonArgs, play: Option<&PlayArgs>) -> Result<RunPlan, Fatal> 
         goal,
         source,
         settings,
-        format: common.format,
-        filter: EventFilter {
-            sources: (!common.source.is_empty()).then(|| common.source.clone()),
-            min_severity: common.min_severity,
-            kinds: None,
-        },
-        color: common.format == Format::Human
-            && use_color(common.color_choice(), |name| std::env::var(name).ok()),
+        format: common.view.format,
+        filter: common.view.filter(),
+        color: common.view.use_color(),
         log_file,
         stop_after: play
             .and_then(|play| play.stop_after)

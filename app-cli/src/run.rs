@@ -9,31 +9,30 @@ use session_ports::{
     Clock, ExecutionSession, KillOutcome, PlayOutcome, Ports, ServiceSettings, SinkError,
     SinkFailureReport, StopOutcome, SystemClock,
 };
-use tokio::signal::unix::{Signal, SignalKind, signal};
-use tokio::sync::oneshot;
 
 use crate::cli::Format;
 use crate::exit::{ExitCode, Fatal};
 use crate::output::{
-    HumanFormat, OutputsFinished, STDOUT_SINK, StdoutFormat, start_outputs, watch_stdout,
+    HumanFormat, OutputsFinished, STDOUT_SINK, StdoutFormat, StdoutWatch, start_outputs,
     write_stdout_waiting,
 };
 use crate::plan::RunPlan;
 use crate::ports_factory::ConfigPortsFactory;
+use crate::signals::{Signals, StopSignal};
 
 /// What asked for the stop, deciding the exit code.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum StopCause {
-    Signal(ExitCode, &'static str),
+pub(crate) enum StopCause {
+    Signal(StopSignal),
     StdoutClosed,
     StopAfter,
     OutputError,
 }
 
 impl StopCause {
-    fn exit_code(self) -> ExitCode {
+    pub(crate) fn exit_code(self) -> ExitCode {
         match self {
-            Self::Signal(code, _) => code,
+            Self::Signal(signal) => ExitCode::Signalled(signal.0),
             Self::StdoutClosed => ExitCode::StdoutClosed,
             Self::StopAfter => ExitCode::Success,
             Self::OutputError => ExitCode::ToolError,
@@ -41,43 +40,14 @@ impl StopCause {
     }
 }
 
-struct Signals {
-    interrupt: Signal,
-    terminate: Signal,
-    hangup: Signal,
-}
-
-impl Signals {
-    fn install() -> Result<Self, Fatal> {
-        let install = |kind| {
-            signal(kind).map_err(|error| Fatal::tool(format!("cannot handle signals: {error}")))
-        };
-        Ok(Self {
-            interrupt: install(SignalKind::interrupt())?,
-            terminate: install(SignalKind::terminate())?,
-            hangup: install(SignalKind::hangup())?,
-        })
-    }
-
-    async fn next(&mut self) -> StopCause {
-        tokio::select! {
-            _ = self.interrupt.recv() => StopCause::Signal(ExitCode::Interrupted, "SIGINT"),
-            _ = self.terminate.recv() => StopCause::Signal(ExitCode::Terminated, "SIGTERM"),
-            _ = self.hangup.recv() => StopCause::Signal(ExitCode::Hangup, "SIGHUP"),
-        }
-    }
-}
-
 /// Runs the plan to a terminal state and returns the exit code.
 pub async fn run(plan: RunPlan) -> Result<i32, Fatal> {
-    let mut signals = Signals::install()?;
+    let mut signals = Signals::install().map_err(|error| Fatal::tool(error.to_string()))?;
     let stdout_format = match plan.format {
         Format::Json => StdoutFormat::Json(JsonWriter::default()),
         Format::Human => StdoutFormat::Human(HumanFormat::new(plan.color, terminal_width())),
     };
-    let (closed_tx, mut stdout_closed) = oneshot::channel();
-    watch_stdout(closed_tx);
-    let mut watching_stdout = true;
+    let mut stdout = StdoutWatch::start();
     let outputs = start_outputs(stdout_format, plan.filter.clone(), plan.log_file)
         .map_err(|error| Fatal::tool(format!("cannot start the output threads: {error}")))?;
 
@@ -141,8 +111,8 @@ pub async fn run(plan: RunPlan) -> Result<i32, Fatal> {
                 stop_after = None;
                 request_stop(&session, &mut cause, StopCause::StopAfter, "--stop-after elapsed").await;
             }
-            stop = signals.next() => {
-                let StopCause::Signal(_, name) = stop else { continue };
+            received = signals.next() => {
+                let name = received.name();
                 signals_received += 1;
                 // The first signal stops with grace, even when a stop of another cause is
                 // already under way; the second one kills.
@@ -151,17 +121,13 @@ pub async fn run(plan: RunPlan) -> Result<i32, Fatal> {
                         tracing::debug!("second signal: killing every process group now");
                     }
                 } else {
+                    let stop = StopCause::Signal(received);
                     request_stop(&session, &mut cause, stop, &format!("{name} received")).await;
                 }
             }
-            closed = &mut stdout_closed, if watching_stdout => {
-                watching_stdout = false;
-                // An error only means the watcher gave up: a closed stdout is then noticed
-                // at the next write.
-                if closed.is_ok() {
-                    let reason = SinkError::Closed { sink: STDOUT_SINK.to_owned() }.to_string();
-                    request_stop(&session, &mut cause, StopCause::StdoutClosed, &reason).await;
-                }
+            () = stdout.closed() => {
+                let reason = SinkError::Closed { sink: STDOUT_SINK.to_owned() }.to_string();
+                request_stop(&session, &mut cause, StopCause::StdoutClosed, &reason).await;
             }
             Some(report) = next_report(&mut sink_failures) => {
                 note_sink_failure(report, &mut cause, &mut tool_error);
@@ -197,9 +163,17 @@ pub async fn run(plan: RunPlan) -> Result<i32, Fatal> {
             }
         }
     }
+    final_code(exit, cause, tool_error)
+}
+
+/// The tool's result once the run has ended: an output error owns the exit code unless a stop
+/// of another cause came first; either way it is said, since something was not written.
+pub(crate) fn final_code(
+    exit: ExitCode,
+    cause: Option<StopCause>,
+    tool_error: Option<String>,
+) -> Result<i32, Fatal> {
     match (tool_error, cause) {
-        // An output error owns the exit code unless a stop of another cause came first;
-        // either way it is said, since something was not written.
         (Some(message), None | Some(StopCause::OutputError)) => Err(Fatal::tool(message)),
         (Some(message), Some(_)) => {
             Fatal::tool(message).report();
@@ -251,7 +225,7 @@ async fn request_stop(
     }
 }
 
-fn terminal_width() -> usize {
+pub(crate) fn terminal_width() -> usize {
     // SAFETY: TIOCGWINSZ writes one winsize struct into the local we pass.
     let mut size: libc::winsize = unsafe { std::mem::zeroed() };
     let result = unsafe { libc::ioctl(libc::STDOUT_FILENO, libc::TIOCGWINSZ, &mut size) };

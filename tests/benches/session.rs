@@ -1,6 +1,7 @@
 //! The targets listed in BENCHMARKS.md, each against a baseline measured in the same run.
 //!
-//! `cargo bench -p tests --bench session` (add `-- --quick` for fewer, shorter runs). It prints
+//! `cargo bench -p tests --bench session` (add `-- --quick` for fewer, shorter runs, or
+//! `-- --grace` for the stop grace's CPU alone). It prints
 //! one line per figure; BENCHMARKS.md records what it printed on our machines. Nothing here
 //! asserts a timing: the machines are shared and noisy, so the figures are for people.
 
@@ -21,6 +22,7 @@ use session_ports::{
 };
 
 const BIN: &str = env!("CARGO_BIN_EXE_prometeu-session-it");
+const FAKE_RUNTIME: &str = env!("CARGO_BIN_EXE_fake-runtime");
 const LINE_BYTES: usize = 60;
 
 struct Options {
@@ -49,9 +51,14 @@ fn main() {
     };
     let work = tempfile::tempdir().expect("temp dir");
     println!("machine: {} cores; {}", cores(), cpu_model());
+    if std::env::args().any(|arg| arg == "--grace") {
+        grace_cpu(work.path());
+        return;
+    }
     throughput(work.path(), &options);
     peak_rss(work.path(), &options);
     slow_consumer(work.path(), &options);
+    grace_cpu(work.path());
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -463,6 +470,68 @@ async fn attach(dir: &Path, options: &Options) {
         options.runs * 2
     );
     session.shutdown().await;
+}
+
+/// The session's own CPU (user + system, from procfs) while it waits out a 10 s stop grace for
+/// a leftover that ignores SIGTERM: the runtime exits on SIGTERM and leaves in its group a
+/// grandchild that does not, so the session waits for the group to empty.
+fn grace_cpu(dir: &Path) {
+    const GRACE: Duration = Duration::from_secs(10);
+    let project = dir.join("grace");
+    std::fs::create_dir_all(project.join("build")).expect("mkdir");
+    std::fs::write(project.join("build/manifest.json"), "{}\n").expect("manifest");
+    let config = format!(
+        "[session]\nstop_grace = \"10s\"\n[runtime]\npath = {FAKE_RUNTIME:?}\nenv = {{ FAKE_RT_ON_TERM = \"exit\", FAKE_RT_GRANDCHILD = \"group\", FAKE_RT_GRANDCHILD_ON_TERM = \"ignore\", FAKE_RT_GRANDCHILD_STDIO = \"null\", FAKE_RT_RUN_FOR = \"forever\" }}\n[shipper]\nbuild = [\"true\"]\npack-validation = [\"true\"]\npack = [\"true\"]\n"
+    );
+    std::fs::write(project.join("prometeu-session.toml"), config).expect("config");
+    let mut child = play(&project, "json")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("spawn");
+    let mut lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
+    lines
+        .by_ref()
+        .map_while(Result::ok)
+        .find(|line| line.contains("fake-runtime: ready"))
+        .expect("the runtime got ready");
+    let pid = i32::try_from(child.id()).expect("pid");
+    // SAFETY: kill has no memory-safety preconditions; pid is our own child, not yet reaped.
+    unsafe { libc::kill(pid, libc::SIGINT) };
+    let started = Instant::now();
+    let before = cpu_of(pid);
+    // Just short of the grace, so that the SIGKILL and the end are not counted.
+    std::thread::sleep(GRACE - Duration::from_millis(500));
+    let used = cpu_of(pid) - before;
+    let elapsed = started.elapsed();
+    let drain = std::thread::spawn(move || lines.count());
+    let status = child.wait().expect("wait");
+    let _ = drain.join();
+    println!(
+        "CPU during a 10 s stop grace (a leftover ignoring SIGTERM): {:.2}% of a core ({:.0} ms over {:.1} s; exit {}) (target under 1%)",
+        used.as_secs_f64() * 100.0 / elapsed.as_secs_f64(),
+        used.as_secs_f64() * 1000.0,
+        elapsed.as_secs_f64(),
+        status.code().unwrap_or(-1)
+    );
+}
+
+/// User + system CPU time of process `pid` so far, from `/proc/<pid>/stat`.
+fn cpu_of(pid: i32) -> Duration {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).expect("stat");
+    let fields: Vec<&str> = stat
+        .rsplit_once(')')
+        .expect("a stat line")
+        .1
+        .split_ascii_whitespace()
+        .collect();
+    // utime and stime are fields 14 and 15 of the line, 12 and 13 after the command name.
+    let ticks: u64 =
+        fields[11].parse::<u64>().expect("utime") + fields[12].parse::<u64>().expect("stime");
+    // SAFETY: sysconf has no memory-safety preconditions.
+    let per_second = unsafe { libc::sysconf(libc::_SC_CLK_TCK) };
+    Duration::from_secs_f64(ticks as f64 / per_second as f64)
 }
 
 fn cores() -> usize {

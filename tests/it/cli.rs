@@ -3,8 +3,9 @@
 
 mod log_file;
 mod nonblocking;
+mod reliability;
 mod steps;
-mod support;
+pub(crate) mod support;
 
 use std::time::Duration;
 

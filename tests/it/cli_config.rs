@@ -299,7 +299,10 @@ fn a_bare_command_line_is_a_one_line_usage_error() {
     assert_eq!(output.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(stderr.lines().count(), 1, "{stderr}");
-    assert!(stderr.contains("play, prepare or init"), "{stderr}");
+    assert!(
+        stderr.contains("play, prepare, init, serve, attach, status, stop, kill or dap"),
+        "{stderr}"
+    );
 }
 
 #[test]

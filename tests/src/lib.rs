@@ -16,3 +16,19 @@ pub fn pid_alive(pid: i32) -> bool {
         Err(_) => false,
     }
 }
+
+/// Appends `<role> <pid>` to the file named by the environment variable `variable`, when it
+/// is set: how the fake programs tell a test which processes to check for orphans.
+pub fn record_pid(variable: &str, role: &str, pid: u32) {
+    let Some(path) = std::env::var_os(variable) else {
+        return;
+    };
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path);
+    if let Ok(mut file) = file {
+        // One write per line, so that concurrent writers never interleave within a line.
+        let _ = std::io::Write::write_all(&mut file, format!("{role} {pid}\n").as_bytes());
+    }
+}

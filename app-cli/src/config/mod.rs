@@ -18,6 +18,6 @@ pub use error::ConfigError;
 pub use load::{
     CONFIG_FILE_NAME, ConfigFile, LogSection, RuntimeSection, SessionSection, load, parse,
 };
-pub use overrides::{FlagError, FlagPath, Overrides};
+pub use overrides::{FlagError, FlagPath, Overrides, read_mode_flag};
 pub use reference::{REFERENCE_END, REFERENCE_START, reference_table};
 pub use template::template;

@@ -61,6 +61,12 @@ impl Overrides {
     }
 }
 
+/// Reads `--mode` alone, as `[runtime] mode` reads it (a client passes it to a server, which
+/// reads the rest of the configuration itself).
+pub fn read_mode_flag(text: &str) -> Result<session_domain::RunMode, FlagError> {
+    read_flag(&catalogue::RUNTIME_MODE, text)
+}
+
 /// Reads a flag's text as its setting would read the same string in the file.
 fn read_flag<T>(setting: &Setting<T>, text: &str) -> Result<T, FlagError> {
     let flag = setting.flag.unwrap_or(setting.key);

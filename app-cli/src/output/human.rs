@@ -61,7 +61,7 @@ impl HumanFormat {
     }
 
     /// A marker where `count` events were evicted before this reader got them.
-    fn write_missed(&mut self, count: u64, out: &mut Vec<u8>) {
+    pub fn write_missed(&mut self, count: u64, out: &mut Vec<u8>) {
         let text = format!("             ⋯ {count} events missed (evicted before they were read)");
         self.paint(YELLOW, out, |_, out| out.extend_from_slice(text.as_bytes()));
         out.push(b'\n');

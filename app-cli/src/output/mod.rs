@@ -15,5 +15,7 @@ pub use color::{ColorChoice, use_color};
 pub use human::HumanFormat;
 pub(crate) use log_file::LogFileWriter;
 pub(crate) use outputs::{OutputsFinished, start_outputs};
-pub(crate) use stdout::{STDOUT_SINK, StdoutFormat, StdoutWriter, write_stdout_waiting};
-pub(crate) use stdout_watch::watch_stdout;
+pub(crate) use stdout::{
+    STDOUT_SINK, StdoutFormat, StdoutWriter, flush_waiting, write_all_waiting, write_stdout_waiting,
+};
+pub(crate) use stdout_watch::StdoutWatch;

@@ -90,7 +90,7 @@ pub(crate) fn write_stdout_waiting(bytes: &[u8]) -> io::Result<()> {
 
 /// `write_all` that also works when whoever started us left stdout non-blocking (some CI
 /// runners do): `EAGAIN` waits for the descriptor to be writable instead of failing the run.
-fn write_all_waiting(out: &mut impl Write, mut bytes: &[u8]) -> io::Result<()> {
+pub(crate) fn write_all_waiting(out: &mut impl Write, mut bytes: &[u8]) -> io::Result<()> {
     while !bytes.is_empty() {
         match out.write(bytes) {
             Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
@@ -103,7 +103,7 @@ fn write_all_waiting(out: &mut impl Write, mut bytes: &[u8]) -> io::Result<()> {
     Ok(())
 }
 
-fn flush_waiting(out: &mut impl Write) -> io::Result<()> {
+pub(crate) fn flush_waiting(out: &mut impl Write) -> io::Result<()> {
     loop {
         match out.flush() {
             Err(error) if error.kind() == io::ErrorKind::WouldBlock => wait_writable(),

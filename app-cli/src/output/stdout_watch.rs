@@ -7,9 +7,40 @@
 
 use tokio::sync::oneshot;
 
+/// Tells, once, that the reader of stdout went away.
+#[derive(Debug)]
+pub(crate) struct StdoutWatch {
+    closed: Option<oneshot::Receiver<()>>,
+}
+
+impl StdoutWatch {
+    /// Starts watching stdout on a thread of its own.
+    pub(crate) fn start() -> Self {
+        let (sender, closed) = oneshot::channel();
+        watch_stdout(sender);
+        Self {
+            closed: Some(closed),
+        }
+    }
+
+    /// Resolves once, when the reader of stdout went away; never again after that, and never
+    /// at all if the watcher gave up (a closed stdout is then noticed at the next write).
+    /// Cancel-safe, for `select!`.
+    pub(crate) async fn closed(&mut self) {
+        if let Some(closed) = &mut self.closed {
+            let said = closed.await;
+            self.closed = None;
+            if said.is_ok() {
+                return;
+            }
+        }
+        std::future::pending().await
+    }
+}
+
 /// Starts the watcher; it says once that stdout was closed, then ends. If the thread cannot be
 /// started, closing is still noticed at the next write.
-pub(crate) fn watch_stdout(closed: oneshot::Sender<()>) {
+fn watch_stdout(closed: oneshot::Sender<()>) {
     let spawned = std::thread::Builder::new()
         .name("prometeu-stdout-watch".into())
         .spawn(move || {

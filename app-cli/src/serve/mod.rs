@@ -10,7 +10,6 @@
 mod identity;
 mod listen;
 pub(crate) mod session_thread;
-mod signals;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -27,7 +26,7 @@ use crate::run_settings::SettingsSource;
 use crate::state_folder;
 
 use self::session_thread::SessionThread;
-use self::signals::ShutdownSignals;
+use crate::signals::Signals;
 
 /// How long open connections may take to end once the session has shut down.
 const DRAIN: Duration = Duration::from_secs(5);
@@ -51,6 +50,13 @@ pub fn serve(args: &ServeArgs) -> Result<i32, Fatal> {
     if let Err(error) = adapter_process::become_subreaper() {
         tracing::warn!(%error, "cannot become a child subreaper; escaped descendants may outlive a run");
     }
+    // Should the server die without a chance to stop the run (SIGKILL, a fault), the
+    // guardian ends the run's processes. Started before anything of a run is spawned.
+    let guardian = adapter_process::start_guardian()
+        .inspect_err(|error| {
+            tracing::warn!(%error, "running without a guardian; processes of a run may outlive a server that is killed");
+        })
+        .ok();
     let settings = ServiceSettings {
         limits: LogLimits {
             max_events: config.log.buffer_events,
@@ -110,7 +116,7 @@ pub fn serve(args: &ServeArgs) -> Result<i32, Fatal> {
         folder
             .write_private(SERVER_FILE_NAME, &contents)
             .map_err(|error| Fatal::tool(error.to_string()))?;
-        let mut signals = ShutdownSignals::install()?;
+        let mut signals = Signals::install().map_err(|error| Fatal::tool(error.to_string()))?;
         announce(&ReadyLine {
             kind: "ready".to_owned(),
             url,
@@ -124,7 +130,7 @@ pub fn serve(args: &ServeArgs) -> Result<i32, Fatal> {
         let stopped = async {
             tokio::select! {
                 () = context.shutdown_requested() => tracing::info!("shutdown asked over the API"),
-                name = signals.next() => tracing::info!(signal = name, "shutting down"),
+                signal = signals.next() => tracing::info!(signal = %signal.name(), "shutting down"),
             }
             // A second signal while the run stops kills every process group at once.
             let shut_down = session.shutdown();
@@ -150,6 +156,8 @@ pub fn serve(args: &ServeArgs) -> Result<i32, Fatal> {
     });
     let removed = folder.remove(SERVER_FILE_NAME);
     session_thread.finish();
+    // Every run is over: the guardian's last sweep finds nothing, and it is reaped.
+    drop(guardian);
     drop(lock);
     served?;
     removed.map_err(|error| Fatal::tool(error.to_string()))?;

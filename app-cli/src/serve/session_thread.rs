@@ -39,6 +39,8 @@ impl SessionThread {
                     }
                 };
                 runtime.block_on(async move {
+                    // Adopted processes are reaped as they exit, so that zombies never pile up.
+                    let reaper = tokio::spawn(adapter_process::reap_adopted_as_they_exit());
                     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
                     let ports = Ports {
                         factory: Arc::new(ConfigPortsFactory::new(source, Arc::clone(&clock))),
@@ -48,6 +50,7 @@ impl SessionThread {
                     let _ = handle_tx.send(Ok(session));
                     // The session's task runs on this runtime until the server is done.
                     let _ = done_rx.await;
+                    reaper.abort();
                 });
             })
             .map_err(|error| Fatal::tool(format!("cannot start the session's thread: {error}")))?;

@@ -3,7 +3,7 @@
 
 use std::ffi::CString;
 use std::fs::File;
-use std::io::{self, Write};
+use std::io::{self, Read, Write};
 use std::os::fd::{AsRawFd, FromRawFd};
 use std::path::PathBuf;
 
@@ -15,7 +15,7 @@ use super::StateFolder;
 pub struct StateFileError {
     /// The file's path.
     pub path: PathBuf,
-    /// `write` or `remove`.
+    /// `read`, `write` or `remove`.
     pub action: &'static str,
     /// Why.
     #[source]
@@ -64,6 +64,41 @@ impl StateFolder {
             unsafe { libc::unlinkat(folder, temporary_c.as_ptr(), 0) };
         }
         renamed.map_err(error)
+    }
+
+    /// Reads `name` whole, without following a link; `None` when it is absent. A file over
+    /// `limit` bytes, or one that is not a regular file, is refused rather than read.
+    pub fn read_private(&self, name: &str, limit: u64) -> Result<Option<Vec<u8>>, StateFileError> {
+        let error = |source| StateFileError {
+            path: self.path().join(name),
+            action: "read",
+            source,
+        };
+        let name_c = c_name(name).map_err(error)?;
+        // O_NONBLOCK: a FIFO planted under the name must not make the open wait for a writer.
+        let flags = libc::O_RDONLY | libc::O_NOFOLLOW | libc::O_CLOEXEC | libc::O_NONBLOCK;
+        // SAFETY: the folder is open and the name NUL-terminated; the descriptor returned is
+        // owned by the File below.
+        let fd = unsafe { libc::openat(self.folder.as_raw_fd(), name_c.as_ptr(), flags) };
+        if fd < 0 {
+            let failure = io::Error::last_os_error();
+            return match failure.kind() {
+                io::ErrorKind::NotFound => Ok(None),
+                _ => Err(error(failure)),
+            };
+        }
+        // SAFETY: `fd` was just opened and is owned by nothing else.
+        let file = unsafe { File::from_raw_fd(fd) };
+        let meta = file.metadata().map_err(error)?;
+        if !meta.file_type().is_file() || meta.len() > limit {
+            return Err(error(io::Error::new(
+                io::ErrorKind::InvalidData,
+                "not a regular file of a readable size",
+            )));
+        }
+        let mut contents = Vec::new();
+        file.take(limit).read_to_end(&mut contents).map_err(error)?;
+        Ok(Some(contents))
     }
 
     /// Removes `name`; an absent file is fine.
@@ -118,7 +153,12 @@ mod tests {
             .filter(|entry| entry.file_name().to_string_lossy().ends_with(".tmp"))
             .collect();
         assert!(leftovers.is_empty(), "{leftovers:?}");
+        assert_eq!(
+            folder.read_private("server.json", 16).expect("reads"),
+            Some(b"two".to_vec())
+        );
         folder.remove("server.json").expect("removes");
+        assert_eq!(folder.read_private("server.json", 16).expect("reads"), None);
         folder
             .remove("server.json")
             .expect("an absent file is fine");
@@ -132,6 +172,10 @@ mod tests {
         std::fs::write(&victim, b"keep me").expect("write");
         let folder = open(root.path()).expect("opens");
         symlink(&victim, folder.path().join("server.json")).expect("symlink");
+        assert!(
+            folder.read_private("server.json", 1024).is_err(),
+            "a link is never read through"
+        );
         folder.write_private("server.json", b"{}").expect("writes");
         assert_eq!(std::fs::read(&victim).expect("reads"), b"keep me");
         folder.remove("server.json").expect("removes");

@@ -137,6 +137,64 @@ pub(super) fn take(folder: &File, path: &Path) -> Result<ProjectLock, LockError>
     Ok(ProjectLock { _file: file })
 }
 
+/// What a look at the project lock found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LockProbe {
+    /// Nobody holds it (or there is no lock file): no session runs on the project.
+    Free,
+    /// A live process holds it.
+    Held {
+        /// The pid the holder wrote, when the file names one.
+        pid: Option<u32>,
+    },
+}
+
+/// Looks at `lock` inside `folder` without following a link and without creating it: a shared
+/// lock that cannot be had means a holder is alive. The shared lock, when had, is released at
+/// once (by closing); a session starting in that instant is refused as if another held the
+/// project, and its user simply runs it again.
+pub(super) fn probe(folder: &File, path: &Path) -> Result<LockProbe, LockError> {
+    let io_error = |source| LockError::Io {
+        path: path.to_owned(),
+        source,
+    };
+    let flags = libc::O_RDONLY | libc::O_NOFOLLOW | libc::O_CLOEXEC | libc::O_NONBLOCK;
+    // SAFETY: `folder` is an open directory descriptor and the name a NUL-terminated string;
+    // the descriptor returned is owned below.
+    let fd = unsafe { libc::openat(folder.as_raw_fd(), LOCK_FILE_NAME_C.as_ptr(), flags) };
+    if fd < 0 {
+        let error = io::Error::last_os_error();
+        return match error.raw_os_error() {
+            Some(libc::ENOENT) => Ok(LockProbe::Free),
+            Some(libc::ELOOP) => Err(LockError::SymbolicLink {
+                path: path.to_owned(),
+            }),
+            _ => Err(io_error(error)),
+        };
+    }
+    // SAFETY: `fd` was just opened and nothing else owns it.
+    let mut file = File::from(unsafe { OwnedFd::from_raw_fd(fd) });
+    if !file.metadata().map_err(io_error)?.file_type().is_file() {
+        return Err(LockError::NotARegularFile {
+            path: path.to_owned(),
+            what: "a directory or a special file",
+        });
+    }
+    // SAFETY: flock takes a file descriptor we own for the duration of the call.
+    if unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_SH | libc::LOCK_NB) } == 0 {
+        return Ok(LockProbe::Free);
+    }
+    let error = io::Error::last_os_error();
+    if error.raw_os_error() != Some(libc::EWOULDBLOCK) {
+        return Err(io_error(error));
+    }
+    let mut text = String::new();
+    let _ = file.read_to_string(&mut text);
+    Ok(LockProbe::Held {
+        pid: text.trim().parse().ok(),
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use std::os::unix::fs::symlink;
@@ -210,5 +268,30 @@ mod tests {
             std::fs::read_to_string(&precious).expect("read"),
             "keep me\n"
         );
+    }
+
+    #[test]
+    fn a_probe_sees_a_holder_without_taking_the_lock_and_creates_nothing() {
+        let root = tempfile::tempdir().expect("temp dir");
+        let folder = open(root.path()).expect("opens");
+        assert_eq!(folder.probe_lock().expect("probes"), LockProbe::Free);
+        assert!(
+            !root
+                .path()
+                .join(STATE_FOLDER_NAME)
+                .join(LOCK_FILE_NAME)
+                .exists()
+        );
+        let held = folder.lock().expect("locks");
+        assert_eq!(
+            folder.probe_lock().expect("probes"),
+            LockProbe::Held {
+                pid: Some(std::process::id())
+            }
+        );
+        drop(held);
+        assert_eq!(folder.probe_lock().expect("probes"), LockProbe::Free);
+        // The probe released its shared lock: the lock can be taken again.
+        drop(folder.lock().expect("free"));
     }
 }

@@ -15,7 +15,7 @@ use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 
 pub use files::StateFileError;
-pub use lock::{LOCK_FILE_NAME, LockError, ProjectLock};
+pub use lock::{LOCK_FILE_NAME, LockError, LockProbe, ProjectLock};
 
 /// The state folder's name in the project root.
 pub const STATE_FOLDER_NAME: &str = ".prometeu-session";
@@ -72,6 +72,26 @@ pub fn open(root: &Path) -> Result<StateFolder, StateFolderError> {
         Err(error) if error.kind() == io::ErrorKind::AlreadyExists => {}
         Err(error) => return Err(io_error(error)),
     }
+    open_folder(path)
+}
+
+/// Opens the state folder of the project at `root` if it exists, creating nothing: a client
+/// looking for a server leaves no trace in a project that has none.
+pub fn open_existing(root: &Path) -> Result<Option<StateFolder>, StateFolderError> {
+    match open_folder(root.join(STATE_FOLDER_NAME)) {
+        Err(StateFolderError::Io { source, .. }) if source.kind() == io::ErrorKind::NotFound => {
+            Ok(None)
+        }
+        other => other.map(Some),
+    }
+}
+
+/// Opens the folder at `path` without following a link.
+fn open_folder(path: PathBuf) -> Result<StateFolder, StateFolderError> {
+    let io_error = |source| StateFolderError::Io {
+        path: path.clone(),
+        source,
+    };
     let opened = OpenOptions::new()
         .read(true)
         .custom_flags(libc::O_DIRECTORY | libc::O_NOFOLLOW | libc::O_CLOEXEC)
@@ -102,6 +122,11 @@ impl StateFolder {
     /// Takes the project lock without waiting (see [`ProjectLock`]).
     pub fn lock(&self) -> Result<ProjectLock, LockError> {
         lock::take(&self.folder, &self.path.join(LOCK_FILE_NAME))
+    }
+
+    /// Whether someone holds the project lock, without taking it (see [`LockProbe`]).
+    pub fn probe_lock(&self) -> Result<LockProbe, LockError> {
+        lock::probe(&self.folder, &self.path.join(LOCK_FILE_NAME))
     }
 }
 

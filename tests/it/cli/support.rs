@@ -70,7 +70,7 @@ env = {{ {runtime_env} }}
 build = [{tool:?}, "build"]
 pack-validation = [{tool:?}, "pack-validation"]
 pack = [{tool:?}, "pack"]
-env = {{ FAKE_TOOL_BUILD = {build:?}, FAKE_TOOL_PACK_VALIDATION = {validate:?}, FAKE_TOOL_PACK = {pack:?} }}
+env = {{ FAKE_TOOL_BUILD = {build:?}, FAKE_TOOL_PACK_VALIDATION = {validate:?}, FAKE_TOOL_PACK = {pack:?}, FAKE_TOOL_PID_FILE = {tool_pids:?} }}
 
 {cartridge}"#,
             session = setup.session,
@@ -78,6 +78,7 @@ env = {{ FAKE_TOOL_BUILD = {build:?}, FAKE_TOOL_PACK_VALIDATION = {validate:?}, 
             tool = FAKE_TOOL,
             build = setup.build,
             validate = setup.validate,
+            tool_pids = dir.path().join("tool-pids").display().to_string(),
         );
         std::fs::write(dir.path().join("prometeu-session.toml"), config).expect("write config");
         Self { dir, pid_file }
@@ -121,27 +122,70 @@ env = {{ FAKE_TOOL_BUILD = {build:?}, FAKE_TOOL_PACK_VALIDATION = {validate:?}, 
             .collect()
     }
 
+    /// Every pid the fake build tools recorded (themselves and their grandchildren).
+    pub fn recorded_tool_pids(&self) -> Vec<i32> {
+        std::fs::read_to_string(self.path().join("tool-pids"))
+            .unwrap_or_default()
+            .lines()
+            .filter_map(|line| line.split_whitespace().nth(1)?.parse().ok())
+            .collect()
+    }
+
     /// Asserts nothing the fakes recorded is alive (waiting a little for the kernel to finish
     /// delivering what was already sent).
     pub fn assert_nothing_alive(&self) {
-        let pids = self.recorded_pids();
-        let deadline = Instant::now() + Duration::from_secs(5);
-        loop {
-            let alive: Vec<i32> = pids
-                .iter()
-                .copied()
-                .filter(|pid| tests::pid_alive(*pid))
-                .collect();
-            if alive.is_empty() {
-                return;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "still alive after the run: {alive:?} (of {pids:?})"
-            );
-            thread::sleep(Duration::from_millis(20));
-        }
+        let mut pids = self.recorded_pids();
+        pids.extend(self.recorded_tool_pids());
+        assert_all_dead(&pids);
     }
+}
+
+/// Asserts that none of `pids` is alive, polling with a generous deadline (the kernel may still
+/// be delivering what was sent; this is no timing assertion).
+pub fn assert_all_dead(pids: &[i32]) {
+    let deadline = Instant::now() + PATIENCE;
+    loop {
+        let alive: Vec<i32> = pids
+            .iter()
+            .copied()
+            .filter(|pid| tests::pid_alive(*pid))
+            .collect();
+        if alive.is_empty() {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "still alive after the run: {alive:?} (of {pids:?})"
+        );
+        thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// The children of process `pid` now (every thread's list).
+pub fn children_of(pid: u32) -> Vec<i32> {
+    let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) else {
+        return Vec::new();
+    };
+    tasks
+        .filter_map(Result::ok)
+        .filter_map(|task| std::fs::read_to_string(task.path().join("children")).ok())
+        .flat_map(|list| {
+            list.split_ascii_whitespace()
+                .filter_map(|child| child.parse().ok())
+                .collect::<Vec<i32>>()
+        })
+        .collect()
+}
+
+/// The procfs state letter of `pid` (`S`, `T`, `Z`…), if it exists.
+pub fn state_of(pid: i32) -> Option<char> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    stat.rsplit_once(')')?
+        .1
+        .split_ascii_whitespace()
+        .next()?
+        .chars()
+        .next()
 }
 
 /// A running `prometeu-session` whose stdout lines arrive on a channel.

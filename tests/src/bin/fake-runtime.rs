@@ -11,8 +11,11 @@
 //! | `FAKE_RT_STDOUT_LINES=N` / `FAKE_RT_STDERR_LINES=N` | `stdout line <i>` / `stderr line <i>`, interleaved, at full speed |
 //! | `FAKE_RT_INVALID_UTF8=1` | a stdout line with invalid UTF-8 bytes |
 //! | `FAKE_RT_LONG_LINE=N` | a stdout line of N `x`, then `after the long line` |
-//! | `FAKE_RT_GRANDCHILD=group\|setsid` | start a sleeping grandchild, in the group or in its own session |
+//! | `FAKE_RT_GRANDCHILD=group\|setsid` | start a sleeping grandchild, in the group or in its own session; a comma-separated list starts one of each (`group,group,setsid`) |
 //! | `FAKE_RT_GRANDCHILD_STDIO=inherit\|null` | whether the grandchild holds the output pipes (default inherit) |
+//! | `FAKE_RT_GRANDCHILD_ON_TERM=ignore` | the grandchildren ignore SIGTERM |
+//! | `FAKE_RT_ORPHANS=N` | after `ready`, start N short-lived background jobs that our own children leave behind (`sh -c 'sleep 0.1 &'`, each recorded as `orphan <pid>`), then say `fake-runtime: orphans started` |
+//! | `FAKE_RT_STOP_SELF=1` | after `ready` (and the orphans), stop ourselves with SIGSTOP, as a process reading the terminal from the background would be |
 //! | `FAKE_RT_ON_TERM=default\|ignore\|exit` | SIGTERM: die, say `fake-runtime: ignoring SIGTERM` and go on, or say `fake-runtime: exiting on SIGTERM` and exit 0 |
 //! | `FAKE_RT_RUN_FOR=<ms>\|forever` | how long to live after the rest (default 0 in run mode, forever in debug mode) |
 //! | `FAKE_RT_LAST_WORDS=text` | written to stderr just before the end |
@@ -69,14 +72,24 @@ fn main() -> ExitCode {
     };
     record_pid("runtime", std::process::id());
     install_term_handling();
-    if let Some(kind) = var("FAKE_RT_GRANDCHILD") {
-        start_grandchild(&kind);
+    if let Some(kinds) = var("FAKE_RT_GRANDCHILD") {
+        for kind in kinds.split(',') {
+            start_grandchild(kind);
+        }
     }
     if var("FAKE_RT_PRINT_CONTEXT").is_some() {
         print_context(&args);
     }
     write_output();
     say_out("fake-runtime: ready");
+    let orphans = number("FAKE_RT_ORPHANS");
+    if orphans > 0 {
+        start_orphans(orphans);
+    }
+    if var("FAKE_RT_STOP_SELF").is_some() {
+        // SAFETY: raise has no memory-safety preconditions.
+        unsafe { libc::raise(libc::SIGSTOP) };
+    }
 
     // Held until the end, so that the socket stays open while we linger.
     let mut _connection = None;
@@ -94,17 +107,7 @@ fn main() -> ExitCode {
 }
 
 fn record_pid(role: &str, pid: u32) {
-    let Some(path) = var("FAKE_RT_PID_FILE") else {
-        return;
-    };
-    let file = std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(path);
-    if let Ok(mut file) = file {
-        // One write per line, so that concurrent writers never interleave within a line.
-        let _ = file.write_all(format!("{role} {pid}\n").as_bytes());
-    }
+    tests::record_pid("FAKE_RT_PID_FILE", role, pid);
 }
 
 fn print_context(args: &[String]) {
@@ -159,6 +162,18 @@ fn start_grandchild(kind: &str) {
     if var("FAKE_RT_GRANDCHILD_STDIO").as_deref() == Some("null") {
         command.stdout(Stdio::null()).stderr(Stdio::null());
     }
+    if var("FAKE_RT_GRANDCHILD_ON_TERM").as_deref() == Some("ignore") {
+        use std::os::unix::process::CommandExt;
+        // SAFETY: signal is async-signal-safe; an ignored disposition survives exec.
+        unsafe {
+            command.pre_exec(|| {
+                if libc::signal(libc::SIGTERM, libc::SIG_IGN) == libc::SIG_ERR {
+                    return Err(io::Error::last_os_error());
+                }
+                Ok(())
+            });
+        }
+    }
     if kind == "setsid" {
         use std::os::unix::process::CommandExt;
         // SAFETY: setsid is async-signal-safe and touches no memory of ours.
@@ -176,6 +191,28 @@ fn start_grandchild(kind: &str) {
         Ok(child) => record_pid("grandchild", child.id()),
         Err(error) => say_err(&format!("fake-runtime: cannot start a grandchild: {error}")),
     }
+}
+
+/// Each job is a shell that starts `sleep` in the background and exits at once: the `sleep` is
+/// orphaned, so a subreaper above us adopts it, and must reap it when it exits.
+fn start_orphans(count: u64) {
+    for _ in 0..count {
+        let status = Command::new("sh")
+            .args([
+                "-c",
+                r#"sleep 0.1 & echo "orphan $!" >> "${FAKE_RT_PID_FILE:-/dev/null}""#,
+            ])
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .status();
+        if let Err(error) = status {
+            say_err(&format!(
+                "fake-runtime: cannot start a background job: {error}"
+            ));
+            return;
+        }
+    }
+    say_out("fake-runtime: orphans started");
 }
 
 extern "C" fn ignore_term(_: libc::c_int) {

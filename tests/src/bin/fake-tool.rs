@@ -18,6 +18,7 @@
 //! | `pid` | `pid=<its own pid>` on stdout |
 //! | `linger:MS` | starts a grandchild in its group that holds its pipes and sleeps MS ms; prints `grandchild=<pid>` |
 //! | `stubborn:MS` | the same, but the grandchild ignores SIGTERM; prints `stubborn=<pid>` |
+//! | `escape:MS` | a grandchild that leaves the group (`setsid`), ignores SIGTERM, holds no pipe and sleeps MS ms; prints `escaped=<pid>` |
 //! | `ignore-term` | the tool itself ignores SIGTERM from now on |
 //! | `sleep:MS` | sleeps MS milliseconds |
 //! | `marker` | creates `ran-<step>` in its working directory (the project root) |
@@ -28,10 +29,12 @@
 //! | `signal:NAME` | kills itself with SIGSEGV, SIGABRT or SIGKILL (no core dump) |
 //!
 //! Without the variable it does nothing and exits 0. `fake-tool --sleep MS` is the grandchild.
+//! With `FAKE_TOOL_PID_FILE` set, it appends `tool <pid>` for itself and `grandchild <pid>` for
+//! each grandchild to that file, so that a test can check that none of them outlives the run.
 
 use std::io::{self, BufWriter, Read, Write};
 use std::os::unix::process::CommandExt;
-use std::process::{Command, ExitCode};
+use std::process::{Command, ExitCode, Stdio};
 use std::thread;
 use std::time::Duration;
 
@@ -43,6 +46,7 @@ fn main() -> ExitCode {
             return ExitCode::SUCCESS;
         }
     }
+    record_pid("tool", std::process::id());
     let step = args.first().cloned().unwrap_or_else(|| "build".to_owned());
     let variable = format!("FAKE_TOOL_{}", step.to_uppercase().replace('-', "_"));
     let script = std::env::var(&variable).unwrap_or_default();
@@ -108,12 +112,16 @@ fn perform(step: &str, name: &str, argument: &str) -> io::Result<()> {
         }
         "pid" => writeln!(stdout, "pid={}", std::process::id())?,
         "linger" => {
-            let pid = spawn_grandchild(argument, false)?;
+            let pid = spawn_grandchild(argument, Grandchild::Plain)?;
             writeln!(stdout, "grandchild={pid}")?;
         }
         "stubborn" => {
-            let pid = spawn_grandchild(argument, true)?;
+            let pid = spawn_grandchild(argument, Grandchild::Stubborn)?;
             writeln!(stdout, "stubborn={pid}")?;
+        }
+        "escape" => {
+            let pid = spawn_grandchild(argument, Grandchild::Escaped)?;
+            writeln!(stdout, "escaped={pid}")?;
         }
         "ignore-term" => ignore_sigterm()?,
         "sleep" => thread::sleep(Duration::from_millis(number()?)),
@@ -144,11 +152,22 @@ fn perform(step: &str, name: &str, argument: &str) -> io::Result<()> {
     stdout.flush()
 }
 
-/// Starts `fake-tool --sleep MS` in our process group, inheriting our stdout and stderr.
-fn spawn_grandchild(millis: &str, ignore_term: bool) -> io::Result<u32> {
+/// What kind of grandchild to start.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Grandchild {
+    /// In our group, holding our stdout and stderr.
+    Plain,
+    /// The same, ignoring SIGTERM.
+    Stubborn,
+    /// In a session of its own (so outside our group), ignoring SIGTERM, holding no pipe.
+    Escaped,
+}
+
+/// Starts `fake-tool --sleep MS` as a grandchild of the given kind.
+fn spawn_grandchild(millis: &str, kind: Grandchild) -> io::Result<u32> {
     let mut command = Command::new(std::env::current_exe()?);
     command.args(["--sleep", millis]);
-    if ignore_term {
+    if kind != Grandchild::Plain {
         // SAFETY: the closure runs in the forked child before exec and only calls signal(),
         // which is async-signal-safe. An ignored disposition survives exec.
         unsafe {
@@ -160,9 +179,29 @@ fn spawn_grandchild(millis: &str, ignore_term: bool) -> io::Result<u32> {
             });
         }
     }
+    if kind == Grandchild::Escaped {
+        command
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null());
+        // SAFETY: as above; setsid is async-signal-safe.
+        unsafe {
+            command.pre_exec(|| {
+                if libc::setsid() < 0 {
+                    return Err(io::Error::last_os_error());
+                }
+                Ok(())
+            });
+        }
+    }
     // Never waited for: it is meant to outlive us.
     let child = command.spawn()?;
+    record_pid("grandchild", child.id());
     Ok(child.id())
+}
+
+fn record_pid(role: &str, pid: u32) {
+    tests::record_pid("FAKE_TOOL_PID_FILE", role, pid);
 }
 
 fn ignore_sigterm() -> io::Result<()> {
