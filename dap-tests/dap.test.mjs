@@ -250,3 +250,52 @@ test('restart stops the run, waits for its end and plays again in the same debug
     assert.equal(await disconnectAndExit(client), 0);
   });
 });
+
+test('launch while a server runs the project goes through the server; a second client attaching sees the same run', { timeout: 120_000 }, async () => {
+  const { spawn } = await import('node:child_process');
+  const { readFileSync } = await import('node:fs');
+  const { createInterface } = await import('node:readline');
+  const project = makeProject({ runtime: { RUN_FOR: 'forever', ON_TERM: 'exit' } });
+  const server = spawn(BIN, ['serve', '--project', project.dir], { stdio: ['ignore', 'pipe', 'ignore'] });
+  const serverExit = new Promise((resolvePromise) => server.on('exit', (code) => resolvePromise(code)));
+  const launcher = await startAdapter();
+  const watcher = await startAdapter();
+  try {
+    const ready = await new Promise((resolvePromise, reject) => {
+      createInterface({ input: server.stdout }).once('line', (line) => resolvePromise(JSON.parse(line)));
+      server.once('exit', () => reject(new Error('the server exited before it was ready')));
+    });
+    assert.equal(ready.kind, 'ready');
+
+    // The server holds the project's lock, so only a launch through it can succeed.
+    await launch(launcher, { project: project.dir });
+    await waitForOutput(launcher, 'stdout', 'fake-runtime: ready');
+    const pid = events(launcher).find((event) => event.event === 'process').body.systemProcessId;
+    const parent = Number(readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ')[1]);
+    assert.equal(parent, server.pid, 'the runtime is the server\'s child');
+
+    await watcher.initializeRequest();
+    await Promise.all([watcher.configurationDoneRequest(), watcher.attachRequest({ project: project.dir })]);
+    await waitForOutput(watcher, 'stdout', 'fake-runtime: ready');
+    const seen = events(watcher).find((event) => event.event === 'process');
+    assert.equal(seen.body.systemProcessId, pid);
+    assert.equal(seen.body.startMethod, 'attach');
+
+    const bothTerminated = Promise.all([launcher.waitForEvent('terminated'), watcher.waitForEvent('terminated')]);
+    await launcher.terminateRequest();
+    await bothTerminated;
+    for (const client of [launcher, watcher]) {
+      assert.deepEqual(events(client).filter((event) => event.event === 'exited').map((event) => event.body.exitCode), [0]);
+      assertWellEnded(client);
+    }
+    assert.equal(await disconnectAndExit(watcher), 0);
+    assert.equal(await disconnectAndExit(launcher), 0);
+    assert.equal(alive(server.pid), true, 'the server outlives its clients');
+  } finally {
+    launcher.stopAdapter();
+    watcher.stopAdapter();
+    server.kill('SIGTERM');
+    assert.equal(await serverExit, 0);
+    project.remove();
+  }
+});

@@ -26,12 +26,6 @@ impl Embedded {
     /// Checks the project as `serve` does (its configuration, its state folder, its lock),
     /// then starts the session. Every failure is the one line the command line would print.
     pub(super) fn open(project: &Path) -> Result<Self, PlayFailed> {
-        if !project.is_dir() {
-            return Err(PlayFailed::new(format!(
-                "project {}: no such directory; set `project` in the launch configuration to the project's root",
-                project.display()
-            )));
-        }
         let paths =
             project_paths(Some(project), None).map_err(|fatal| PlayFailed::new(fatal.message))?;
         let config =

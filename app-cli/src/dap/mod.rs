@@ -4,23 +4,24 @@
 //! but protocol messages; diagnostics go to stderr through `tracing`.
 
 mod embedded;
+mod server;
 mod stdio;
+mod stream;
 
 use std::collections::VecDeque;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use adapter_dap::protocol::Incoming;
-use adapter_dap::{Bridge, Command, Decoder, Effect, Item, PlayFailed, SessionAnswer};
-use session_ports::{Subscription, SubscriptionItem};
+use adapter_dap::{Bridge, Command, Decoder, Effect, PlayFailed, SessionAnswer};
 
+use crate::client::find_server;
 use crate::exit::{ExitCode, Fatal};
+use crate::plan::project_paths;
 
 use self::embedded::Embedded;
+use self::server::Server;
 use self::stdio::MessageWriter;
-
-/// Items handed to the bridge at most per batch: enough to coalesce a busy run's output into
-/// few messages, few enough that a request is never kept waiting long.
-const BATCH_ITEMS: usize = 4096;
+use self::stream::EventSource;
 
 /// Runs the adapter until the client disconnects or goes away; returns the exit code.
 pub fn dap() -> Result<i32, Fatal> {
@@ -37,10 +38,10 @@ struct Adapter {
     decoder: Decoder,
     writer: MessageWriter,
     effects: VecDeque<Effect>,
-    /// The session launched in, once there is one.
-    embedded: Option<Embedded>,
+    /// The session launched in or attached to, once there is one.
+    backend: Option<Backend>,
     /// The events followed, once a run is.
-    follower: Option<Subscription>,
+    follower: Option<EventSource>,
     /// The client's bytes could not be read as DAP: the exit code says so.
     broken_input: bool,
 }
@@ -52,7 +53,7 @@ impl Adapter {
             decoder: Decoder::new(),
             writer: MessageWriter::new(),
             effects: VecDeque::new(),
-            embedded: None,
+            backend: None,
             follower: None,
             broken_input: false,
         }
@@ -70,13 +71,7 @@ impl Adapter {
                     None => self.effects.extend(self.bridge.on_client_gone()),
                 },
                 batch = next_batch(self.follower.as_mut()), if self.follower.is_some() => match batch {
-                    Some(items) => {
-                        let items = items.iter().map(|item| match item {
-                            SubscriptionItem::Event(event) => Item::Event(event.view()),
-                            SubscriptionItem::Missed { count } => Item::Missed { count: *count },
-                        });
-                        self.effects.extend(self.bridge.on_items(items));
-                    }
+                    Some(batch) => self.effects.extend(self.bridge.on_items(batch.items())),
                     None => {
                         self.follower = None;
                         self.effects.extend(self.bridge.on_answer(SessionAnswer::StreamEnded));
@@ -84,7 +79,7 @@ impl Adapter {
                 },
             }
         }
-        if let Some(embedded) = self.embedded.take() {
+        if let Some(Backend::Embedded(embedded)) = self.backend.take() {
             embedded.shut_down().await;
         }
         Ok(if self.broken_input {
@@ -142,45 +137,54 @@ impl Adapter {
     async fn command(&mut self, command: Command) -> Option<SessionAnswer> {
         match command {
             Command::Launch { project, mode } => {
-                let project = project.map_or_else(|| PathBuf::from("."), PathBuf::from);
-                let embedded = match Embedded::open(&project) {
-                    Ok(embedded) => self.embedded.insert(embedded),
+                let backend = match open_for_launch(project.as_deref()) {
+                    Ok(backend) => self.backend.insert(backend),
                     Err(failed) => return Some(SessionAnswer::Played(Err(failed))),
                 };
-                let (answer, follower) = embedded::play(embedded.session(), mode).await;
+                let (answer, follower) = backend.play(mode).await;
                 self.follower = follower;
                 Some(SessionAnswer::Played(answer))
             }
             Command::Play { mode } => {
-                let Some(embedded) = &self.embedded else {
+                let Some(backend) = &self.backend else {
                     return Some(SessionAnswer::Played(Err(PlayFailed::new(
                         "no session is open to play in",
                     ))));
                 };
-                let (answer, follower) = embedded::play(embedded.session(), mode).await;
+                let (answer, follower) = backend.play(mode).await;
                 self.follower = follower;
                 Some(SessionAnswer::Played(answer))
             }
             Command::Attach { project } => {
-                let project = project.map_or_else(|| PathBuf::from("."), PathBuf::from);
-                Some(SessionAnswer::Attached(Err(PlayFailed::new(format!(
-                    "no server holds the project at {}: start one with `prometeu-session serve --project {}`, or use a launch configuration",
-                    project.display(),
-                    project.display()
-                )))))
+                let server = match open_for_attach(project.as_deref()) {
+                    Ok(server) => server,
+                    Err(failed) => return Some(SessionAnswer::Attached(Err(failed))),
+                };
+                let (answer, follower) = server.attach().await;
+                self.follower = follower.map(EventSource::Server);
+                self.backend = Some(Backend::Server(server));
+                Some(SessionAnswer::Attached(answer))
             }
             Command::Stop => {
-                if let Some(embedded) = &self.embedded {
-                    let _ = embedded
-                        .session()
-                        .stop("stop requested by the debug client")
-                        .await;
+                match &self.backend {
+                    Some(Backend::Embedded(embedded)) => {
+                        let _ = embedded
+                            .session()
+                            .stop("stop requested by the debug client")
+                            .await;
+                    }
+                    Some(Backend::Server(server)) => server.stop().await,
+                    None => {}
                 }
                 None
             }
             Command::Kill => {
-                if let Some(embedded) = &self.embedded {
-                    let _ = embedded.session().kill_now().await;
+                match &self.backend {
+                    Some(Backend::Embedded(embedded)) => {
+                        let _ = embedded.session().kill_now().await;
+                    }
+                    Some(Backend::Server(server)) => server.kill().await,
+                    None => {}
                 }
                 None
             }
@@ -194,18 +198,80 @@ impl Adapter {
     }
 }
 
-/// The next items available, at least one (waiting for it), at most [`BATCH_ITEMS`];
-/// `None` once the session has ended the subscription.
-async fn next_batch(follower: Option<&mut Subscription>) -> Option<Vec<SubscriptionItem>> {
-    let follower = follower?;
-    let first = follower.next().await?;
-    let mut items = Vec::with_capacity(64);
-    items.push(first);
-    while items.len() < BATCH_ITEMS {
-        match follower.try_next() {
-            Some(item) => items.push(item),
-            None => break,
+/// Where a debug session's run lives.
+#[derive(Debug)]
+enum Backend {
+    /// A session of the adapter's own.
+    Embedded(Embedded),
+    /// The project's live server.
+    Server(Server),
+}
+
+impl Backend {
+    async fn play(
+        &self,
+        mode: Option<session_domain::RunMode>,
+    ) -> (
+        Result<session_domain::RunNumber, PlayFailed>,
+        Option<EventSource>,
+    ) {
+        match self {
+            Self::Embedded(embedded) => {
+                let (answer, subscription) = embedded::play(embedded.session(), mode).await;
+                (answer, subscription.map(EventSource::Embedded))
+            }
+            Self::Server(server) => {
+                let (answer, follower) = server.play(mode).await;
+                (answer, follower.map(EventSource::Server))
+            }
         }
     }
-    Some(items)
+}
+
+/// The project's live server when there is one, else a session of our own.
+fn open_for_launch(project: Option<&str>) -> Result<Backend, PlayFailed> {
+    let root = project_root(project)?;
+    Ok(match live_server(&root)? {
+        Some(server) => Backend::Server(server),
+        None => Backend::Embedded(Embedded::open(&root)?),
+    })
+}
+
+/// The project's live server; attaching needs one.
+fn open_for_attach(project: Option<&str>) -> Result<Server, PlayFailed> {
+    let root = project_root(project)?;
+    live_server(&root)?.ok_or_else(|| no_server(&root))
+}
+
+fn project_root(project: Option<&str>) -> Result<PathBuf, PlayFailed> {
+    let project = project.map_or_else(|| PathBuf::from("."), PathBuf::from);
+    if !project.is_dir() {
+        return Err(PlayFailed::new(format!(
+            "project {}: no such directory; set `project` in the launch configuration to the project's root",
+            project.display()
+        )));
+    }
+    Ok(project_paths(Some(&project), None)
+        .map_err(|fatal| PlayFailed::new(fatal.message))?
+        .project_root)
+}
+
+fn live_server(root: &Path) -> Result<Option<Server>, PlayFailed> {
+    match find_server(root).map_err(|error| PlayFailed::new(error.to_string()))? {
+        Some(file) => Ok(Some(Server::new(root, file)?)),
+        None => Ok(None),
+    }
+}
+
+fn no_server(root: &Path) -> PlayFailed {
+    PlayFailed::new(format!(
+        "no server runs the project {}; start one with `prometeu-session serve --project {}`, or use a launch configuration",
+        root.display(),
+        root.display()
+    ))
+}
+
+/// The next batch of the followed events; `None` once they have ended.
+async fn next_batch(follower: Option<&mut EventSource>) -> Option<stream::Batch> {
+    follower?.next_batch().await
 }
