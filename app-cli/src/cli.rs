@@ -77,6 +77,13 @@ pub enum Command {
     /// Show the state of the project's server and its run.
     #[command(after_help = concat!("Example:\n  prometeu-session status --project examples/color-square --format json\n\n", client_exit_codes!()))]
     Status(StatusArgs),
+    /// A Debug Adapter Protocol server on stdin/stdout, for VS Code, nvim-dap, Zed and any
+    /// DAP client: launch runs the project (through its server when one is live), attach
+    /// follows a server's run. Started by the editor, not by hand; see docs/dap.md.
+    #[command(
+        after_help = "Example (what an editor runs):\n  prometeu-session dap\n\nExit codes:\n  0    the client disconnected or went away (the run was ended first)\n  1    the client's bytes were not DAP messages, or another error of the tool\n  101  a bug (the tool panicked; its processes were still killed)"
+    )]
+    Dap,
 }
 
 /// Flags of `stop` and `kill`.

@@ -5,6 +5,7 @@
 pub mod cli;
 pub mod client;
 pub mod config;
+pub mod dap;
 pub mod exit;
 pub mod init;
 pub mod no_runtime;
@@ -62,6 +63,7 @@ fn execute(cli: Cli) -> Result<i32, Fatal> {
         Command::Stop(args) => client::stop(&args),
         Command::Kill(args) => client::kill(&args),
         Command::Status(args) => client::status(&args),
+        Command::Dap => dap::dap(),
     }
 }
 
@@ -106,7 +108,7 @@ fn usage_error(error: &clap::Error) -> i32 {
         }
         ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand | ErrorKind::MissingSubcommand => {
             Fatal::usage(
-                "a command is required: play, prepare, init, serve, attach, status, stop or kill; see `prometeu-session --help`",
+                "a command is required: play, prepare, init, serve, attach, status, stop, kill or dap; see `prometeu-session --help`",
             )
             .report()
         }
@@ -147,7 +149,7 @@ fn subcommand_in_args() -> Option<String> {
         .find(|arg| !arg.starts_with('-'))
         .filter(|arg| {
             [
-                "play", "prepare", "init", "serve", "attach", "status", "stop", "kill",
+                "play", "prepare", "init", "serve", "attach", "status", "stop", "kill", "dap",
             ]
             .contains(&arg.as_str())
         })

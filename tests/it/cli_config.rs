@@ -300,7 +300,7 @@ fn a_bare_command_line_is_a_one_line_usage_error() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(stderr.lines().count(), 1, "{stderr}");
     assert!(
-        stderr.contains("play, prepare, init, serve, attach, status, stop or kill"),
+        stderr.contains("play, prepare, init, serve, attach, status, stop, kill or dap"),
         "{stderr}"
     );
 }

@@ -7,7 +7,7 @@ mod attach;
 mod backoff;
 mod control;
 mod discover;
-mod follow;
+pub(crate) mod follow;
 mod output;
 mod play;
 mod status_text;

@@ -9,7 +9,7 @@
 
 mod identity;
 mod listen;
-mod session_thread;
+pub(crate) mod session_thread;
 
 use std::sync::Arc;
 use std::time::Duration;

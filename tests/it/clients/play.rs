@@ -10,18 +10,18 @@ fn normalized(text: &str) -> Vec<String> {
     let mut lines: Vec<String> = text
         .lines()
         .map(|line| {
+            // Numbers vary (times, pids, durations), and so does the width of the rule that
+            // fills a lifecycle or summary line up to the terminal width, since it depends on
+            // how many digits the numbers had: one `N` per number, one character per rule.
             let mut out = String::new();
-            let mut in_number = false;
+            let mut previous = None;
             for c in line.chars() {
-                if c.is_ascii_digit() {
-                    if !in_number {
-                        out.push('N');
-                    }
-                    in_number = true;
-                } else {
-                    in_number = false;
+                let c = if c.is_ascii_digit() { 'N' } else { c };
+                let repeats = previous == Some(c) && matches!(c, 'N' | '═' | '─');
+                if !repeats {
                     out.push(c);
                 }
+                previous = Some(c);
             }
             out
         })
