@@ -19,7 +19,9 @@ macro_rules! exit_codes {
   3    preparation failed (prepare_failed)
   4    the runtime failed (runtime_failed)
   129  stopped by SIGHUP      130  stopped by SIGINT (Ctrl-C)
-  141  stdout was closed      143  stopped by SIGTERM
+  131  stopped by SIGQUIT     143  stopped by SIGTERM
+  128+n  stopped by another signal n that would have ended the tool
+  141  stdout was closed
   101  a bug (the tool panicked; its processes were still killed)"
     };
 }
