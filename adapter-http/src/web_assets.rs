@@ -16,6 +16,7 @@ pub(crate) struct Asset {
 const HTML: &str = "text/html; charset=utf-8";
 const CSS: &str = "text/css; charset=utf-8";
 const JS: &str = "text/javascript; charset=utf-8";
+const SVG: &str = "image/svg+xml";
 
 macro_rules! asset {
     ($path:literal, $type:expr, $file:literal) => {
@@ -31,6 +32,7 @@ macro_rules! asset {
 pub(crate) const ASSETS: &[Asset] = &[
     asset!("/", HTML, "index.html"),
     asset!("/assets/style.css", CSS, "style.css"),
+    asset!("/assets/icon.svg", SVG, "icon.svg"),
     asset!("/assets/main.js", JS, "main.js"),
     asset!("/assets/api.js", JS, "api.js"),
     asset!("/assets/sse.js", JS, "sse.js"),

@@ -30,7 +30,11 @@ export class VirtualList {
     this.spacer.className = 'vlist-spacer';
     scroller.append(this.layer, this.spacer);
     scroller.addEventListener('scroll', () => this.scrolled(), { passive: true });
-    new ResizeObserver(() => this.render(true)).observe(scroller);
+    // A resized view keeps following the tail, or keeps its top row.
+    new ResizeObserver(() => {
+      this.place();
+      this.render(true);
+    }).observe(scroller);
   }
 
   get contentHeight() {
@@ -126,7 +130,11 @@ export class VirtualList {
     for (let k = 0; k < this.pool.length; k += 1) {
       const row = this.pool[k];
       if (k >= needed) {
-        if (!row.hidden) row.hidden = true;
+        if (!row.hidden) {
+          row.hidden = true;
+          // A spare row keeps nothing: the page holds only what is in sight.
+          for (const cell of row.children) cell.textContent = '';
+        }
         this.rendered[k] = -1;
         continue;
       }
