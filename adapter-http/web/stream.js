@@ -9,6 +9,9 @@ const FIRST_RETRY_MS = 250;
 const MAX_RETRY_MS = 5000;
 // The server says something at least every 15 s; silence much longer is a dead connection.
 const SILENCE_MS = 40000;
+// Reading chunk after chunk runs as microtasks; past this, the reader yields so that a frame
+// can be drawn between bursts.
+const READ_SLICE_MS = 8;
 
 export class EventStream {
   // `onItems(items)` gets every parsed item in order (`{ kind, seq?, ... }`), per chunk;
@@ -69,7 +72,12 @@ export class EventStream {
       this.onStatus('live');
       const parser = new SseParser();
       const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
+      let slice = performance.now();
       for (;;) {
+        if (performance.now() - slice > READ_SLICE_MS) {
+          await new Promise((resolve) => setTimeout(resolve, 0));
+          slice = performance.now();
+        }
         const { value, done } = await reader.read();
         if (done) break;
         arm();

@@ -30,6 +30,14 @@ export class VirtualList {
     this.spacer.className = 'vlist-spacer';
     scroller.append(this.layer, this.spacer);
     scroller.addEventListener('scroll', () => this.scrolled(), { passive: true });
+    // Only a person stops the following: a scroll that no input preceded is the list's own
+    // (a scroll event of an earlier placement that arrives late), however it reads.
+    this.userInput = false;
+    for (const type of ['wheel', 'keydown', 'pointerdown', 'touchstart']) {
+      scroller.addEventListener(type, () => {
+        this.userInput = true;
+      }, { passive: true });
+    }
     // A resized view keeps following the tail, or keeps its top row.
     new ResizeObserver(() => {
       this.place();
@@ -105,6 +113,12 @@ export class VirtualList {
       return;
     }
     this.expectedScrollTop = null;
+    if (this.following && !this.userInput) {
+      this.place();
+      this.render(false);
+      return;
+    }
+    this.userInput = false;
     const { maxScroll, maxContent } = this.geometry();
     this.anchor = maxScroll === 0 ? 0 : (top / maxScroll) * maxContent;
     const atBottom = top >= maxScroll - BOTTOM_SLACK;
@@ -116,6 +130,8 @@ export class VirtualList {
   }
 
   render(force) {
+    // Following shows the tail, whatever placement came last.
+    if (this.following) this.anchor = this.geometry().maxContent;
     const rowHeight = this.rowHeight;
     const first = Math.floor(this.anchor / rowHeight);
     const offset = first * rowHeight - this.anchor;

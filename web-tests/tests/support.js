@@ -3,6 +3,7 @@
 // fresh profile, driven through playwright-core.
 
 import { spawn } from 'node:child_process';
+import net from 'node:net';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -140,4 +141,37 @@ export async function serverEvents(ready) {
   });
   const text = await response.text();
   return text.split('\n').filter(Boolean).map((line) => JSON.parse(line));
+}
+
+// A TCP proxy in front of the server, so a test can cut the page's connections the way a
+// network does. It rewrites the proxy's own `host:port` to the server's in what the browser
+// sends, because the server (rightly) checks Host and Origin.
+export async function startProxy(serverUrl) {
+  const target = new URL(serverUrl);
+  const sockets = new Set();
+  const proxy = net.createServer((client) => {
+    const upstream = net.connect(Number(target.port), target.hostname);
+    for (const socket of [client, upstream]) {
+      sockets.add(socket);
+      socket.on('close', () => sockets.delete(socket));
+      socket.on('error', () => {});
+    }
+    client.on('data', (chunk) => upstream.write(chunk.toString('latin1').replaceAll(own, target.host), 'latin1'));
+    upstream.pipe(client);
+    client.on('close', () => upstream.destroy());
+    upstream.on('close', () => client.destroy());
+  });
+  await new Promise((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+  const own = `127.0.0.1:${proxy.address().port}`;
+  return {
+    url: `http://${own}`,
+    // Cuts every connection at once, as a dropped network does.
+    cut() {
+      for (const socket of sockets) socket.destroy();
+    },
+    close() {
+      this.cut();
+      proxy.close();
+    },
+  };
 }
