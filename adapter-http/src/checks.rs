@@ -40,6 +40,13 @@ pub enum CheckFailure {
     /// No valid token or login cookie (HTTP 401).
     #[error("a valid token is required: send Authorization: Bearer <token> from server.json")]
     Unauthorized,
+    /// The login cookie on a request that changes something, without the server's `Origin`
+    /// (HTTP 403): a browser sends cookies whoever made the page, so only an `Origin` shows
+    /// the request came from the workspace itself.
+    #[error(
+        "a request authenticated by the login cookie that changes anything must carry this server's Origin; send it with fetch()"
+    )]
+    CookieWithoutOrigin,
 }
 
 /// The `host:port` forms that name this server.

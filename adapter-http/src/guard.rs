@@ -1,14 +1,14 @@
-//! The middleware in front of every route: Host, then Origin, then (under `/v1`) the token,
-//! before anything else of the request is read.
+//! The middleware in front of every route: Host, then Origin, then (under `/v1`) the token or
+//! the web workspace's login cookie, before anything else of the request is read.
 
 use axum::extract::{Request, State};
-use axum::http::{HeaderMap, header};
+use axum::http::{HeaderMap, Method, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
 use crate::problem::Problem;
 use crate::state::ApiState;
-use crate::{check_host, check_origin, check_token};
+use crate::{CheckFailure, CookieRequest, check_cookie, check_host, check_origin, check_token};
 
 /// Paths that hold no data and need no token (checks 1 and 2 still apply).
 fn is_public(path: &str) -> bool {
@@ -20,6 +20,24 @@ fn text(headers: &HeaderMap, name: header::HeaderName) -> Option<&str> {
     headers
         .get(name)
         .map(|value| value.to_str().unwrap_or("\u{fffd}"))
+}
+
+/// Check 3's second way: the login cookie (and, on a `POST`, an `Origin`).
+fn by_cookie(state: &ApiState, method: &Method, headers: &HeaderMap) -> Result<(), CheckFailure> {
+    let cookie_headers: Vec<&str> = headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .collect();
+    check_cookie(
+        state.transport,
+        state.context.web_login(),
+        CookieRequest {
+            cookie_headers: &cookie_headers,
+            changes_state: !(method == Method::GET || method == Method::HEAD),
+            origin_sent: headers.contains_key(header::ORIGIN),
+        },
+    )
 }
 
 pub(crate) async fn check_request(
@@ -39,6 +57,10 @@ pub(crate) async fn check_request(
                     &state.context.token,
                     text(headers, header::AUTHORIZATION),
                 )
+                .or_else(|failure| match failure {
+                    CheckFailure::Unauthorized => by_cookie(&state, request.method(), headers),
+                    other => Err(other),
+                })
             }
         });
     match checked {

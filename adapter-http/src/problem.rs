@@ -63,6 +63,12 @@ impl From<CheckFailure> for Problem {
                 "Origin not allowed",
                 failure.to_string(),
             ),
+            CheckFailure::CookieWithoutOrigin => Self::new(
+                StatusCode::FORBIDDEN,
+                "origin-required",
+                "Origin required",
+                failure.to_string(),
+            ),
             CheckFailure::Unauthorized => Self::new(
                 StatusCode::UNAUTHORIZED,
                 "unauthorized",

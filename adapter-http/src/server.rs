@@ -13,7 +13,7 @@ use hyper_util::service::TowerToHyperService;
 use tokio::net::{TcpListener, UnixListener};
 
 use crate::state::{ApiContext, ApiState};
-use crate::{Transport, events, guard, routes};
+use crate::{Transport, events, guard, routes, web_assets, web_headers, web_login};
 
 /// Request bodies over this are refused with 413.
 const BODY_LIMIT: usize = 64 * 1024;
@@ -27,7 +27,11 @@ const HEADER_BYTES: usize = 16 * 1024;
 /// The routes of the API, checked by the guard, for one way of arriving.
 fn router(context: Arc<ApiContext>, transport: Transport) -> Router {
     let state = ApiState { context, transport };
-    Router::new()
+    let mut router = Router::new();
+    for asset in web_assets::ASSETS {
+        router = router.route(asset.path, get(move || async move { asset.response() }));
+    }
+    router
         .route("/v1/session", get(routes::session))
         .route("/v1/play", post(routes::play))
         .route("/v1/stop", post(routes::stop))
@@ -35,6 +39,7 @@ fn router(context: Arc<ApiContext>, transport: Transport) -> Router {
         .route("/v1/shutdown", post(routes::shutdown))
         .route("/v1/events", get(events::events))
         .route("/openapi.json", get(routes::openapi))
+        .route("/login", get(web_login::login))
         .fallback(routes::not_found)
         .method_not_allowed_fallback(routes::method_not_allowed)
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
@@ -42,6 +47,8 @@ fn router(context: Arc<ApiContext>, transport: Transport) -> Router {
             state.clone(),
             guard::check_request,
         ))
+        // Outermost, so that refusals of the checks carry the headers too.
+        .layer(axum::middleware::from_fn(web_headers::add_security_headers))
         .with_state(state)
 }
 

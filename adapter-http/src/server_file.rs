@@ -41,7 +41,7 @@ pub struct ReadyLine {
     pub session: String,
     /// Where `server.json` is.
     pub server_file: String,
-    /// The web workspace's one-time login URL, once the server serves the workspace.
+    /// The web workspace's one-time login URL (`<url>/login?code=…`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub login_url: Option<String>,
 }

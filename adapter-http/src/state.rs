@@ -6,7 +6,7 @@ use std::sync::Arc;
 use session_ports::ExecutionSession;
 use tokio::sync::watch;
 
-use crate::{SessionId, Token, Transport};
+use crate::{SessionId, Token, Transport, WebLogin};
 
 /// The server's identity and its session; one per `serve` process.
 #[derive(Debug)]
@@ -19,6 +19,8 @@ pub struct ApiContext {
     pub project: String,
     /// The secret a TCP client must present.
     pub token: Token,
+    /// The web workspace's login, when this server serves the workspace.
+    web: Option<WebLogin>,
     shutdown: watch::Sender<bool>,
 }
 
@@ -30,8 +32,21 @@ impl ApiContext {
             id,
             project,
             token,
+            web: None,
             shutdown: watch::Sender::new(false),
         }
+    }
+
+    /// This context, with the web workspace's login (its code and cookie secret).
+    #[must_use]
+    pub fn with_web_login(mut self, login: WebLogin) -> Self {
+        self.web = Some(login);
+        self
+    }
+
+    /// The web workspace's login, if any.
+    pub fn web_login(&self) -> Option<&WebLogin> {
+        self.web.as_ref()
     }
 
     /// Asks the server's owner to shut down (`POST /v1/shutdown`).

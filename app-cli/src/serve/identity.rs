@@ -33,6 +33,11 @@ pub(crate) fn token(token_file: Option<&Path>) -> Result<Token, Fatal> {
         }
         return Ok(Token::new(token.to_owned()));
     }
+    random_secret()
+}
+
+/// 256 random bits as hex: the token, the web login's code and its cookie secret.
+pub(crate) fn random_secret() -> Result<Token, Fatal> {
     let mut bytes = [0_u8; 32];
     random(&mut bytes)?;
     Ok(Token::new(

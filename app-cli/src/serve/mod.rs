@@ -12,9 +12,9 @@ mod listen;
 pub(crate) mod session_thread;
 
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
-use adapter_http::{ApiContext, Listeners, ReadyLine, SERVER_FILE_NAME, ServerFile};
+use adapter_http::{ApiContext, Listeners, ReadyLine, SERVER_FILE_NAME, ServerFile, WebLogin};
 use session_domain::LogLimits;
 use session_ports::ServiceSettings;
 
@@ -69,13 +69,20 @@ pub fn serve(args: &ServeArgs) -> Result<i32, Fatal> {
         config_path: paths.config_path,
         overrides: Overrides::default(),
     };
+    // The web workspace's one-time login code, and the cookie secret it is traded for.
+    let login_code = identity::random_secret()?;
+    let cookie_secret = identity::random_secret()?;
     let session_thread = SessionThread::start(source, settings)?;
-    let context = Arc::new(ApiContext::new(
-        session_thread.session(),
-        id,
-        paths.project_root.display().to_string(),
-        token,
-    ));
+    let login_path = format!("/login?code={}", login_code.as_str());
+    let context = Arc::new(
+        ApiContext::new(
+            session_thread.session(),
+            id,
+            paths.project_root.display().to_string(),
+            token,
+        )
+        .with_web_login(WebLogin::new(login_code, cookie_secret, Instant::now())),
+    );
 
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -119,11 +126,11 @@ pub fn serve(args: &ServeArgs) -> Result<i32, Fatal> {
         let mut signals = Signals::install().map_err(|error| Fatal::tool(error.to_string()))?;
         announce(&ReadyLine {
             kind: "ready".to_owned(),
+            login_url: Some(format!("{url}{login_path}")),
             url,
             unix: unix_text,
             session: id.to_string(),
             server_file: folder.path().join(SERVER_FILE_NAME).display().to_string(),
-            login_url: None,
         })?;
 
         let session = context.session.clone();
