@@ -18,6 +18,7 @@ compile_error!(
 
 mod actions;
 mod adopted;
+mod command_text;
 mod deadline;
 mod escalation;
 mod group;
@@ -38,6 +39,7 @@ mod supervisor;
 mod sweep;
 
 pub use adopted::{become_subreaper, is_subreaper, reap_adopted, reap_adopted_as_they_exit};
+pub use command_text::display_command;
 pub use deadline::deadline_after;
 pub use guardian::{GUARDIAN_ARG, Guardian, GuardianError, RUN_MARKER_VAR, start_guardian};
 pub use guardian_main::run_guardian_if_asked;

@@ -4,7 +4,7 @@ use std::num::NonZeroUsize;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use session_domain::{LineBatch, LineFramer, Severity, Source, Stream};
+use session_domain::{LineBatch, LineFramer, Severity, Source, Stream, counted};
 use session_ports::{Clock, OutputClosed, OutputSender};
 use tokio::io::{AsyncRead, AsyncReadExt};
 
@@ -93,9 +93,9 @@ pub(crate) async fn read_to_end(mut pipe: impl AsyncRead + Unpin, target: PipeTa
             "lines were"
         };
         let message = format!(
-            "{}: {truncated} {lines} longer than {} bytes on {} and cut",
+            "{}: {truncated} {lines} longer than {} on {} and cut",
             target.label,
-            target.max_line,
+            counted(target.max_line.get() as u64, "byte", "bytes"),
             target.stream.as_str()
         );
         batch.push_session(at, Severity::Warn, &message);

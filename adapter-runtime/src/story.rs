@@ -9,17 +9,11 @@ use session_domain::{CartridgeInfo, RunMode, RuntimeEnd, Termination, human_dura
 use crate::devtools::Handshake;
 
 /// `runtime: started `<path> run build` (pid N)`.
+/// The command is quoted as a step's is, by one rule for every command the session shows.
 pub(crate) fn started(program: &Path, mode: RunMode, pid: u32) -> String {
     let program = program.display().to_string();
-    let program = if program.contains([' ', '\t']) {
-        format!("\"{program}\"")
-    } else {
-        program
-    };
-    format!(
-        "runtime: started `{program} {} build` (pid {pid})",
-        mode.as_str()
-    )
+    let command = adapter_process::display_command(&[program.as_str(), mode.as_str(), "build"]);
+    format!("runtime: started `{command}` (pid {pid})")
 }
 
 /// `runtime 0.1.0 connected, running ColorSquare (app 1, version 1.0.0, mode Debug)`, with
@@ -82,7 +76,7 @@ mod tests {
         );
         assert_eq!(
             started(Path::new("/my tools/prometeu"), RunMode::Debug, 7),
-            "runtime: started `\"/my tools/prometeu\" debug build` (pid 7)"
+            "runtime: started `'/my tools/prometeu' debug build` (pid 7)"
         );
         let full = Handshake {
             runtime_version: Some("0.1.0".into()),

@@ -6,7 +6,6 @@
 #![warn(missing_docs)]
 
 mod cartridge;
-mod command;
 mod config;
 mod manifest;
 mod preparation;

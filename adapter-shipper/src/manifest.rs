@@ -42,6 +42,11 @@ pub enum WriteManifestError {
     /// The metadata could not be rendered.
     #[error(transparent)]
     Render(#[from] RenderManifestError),
+    /// Something other than a directory (a file) is named `build`.
+    #[error(
+        "`{BUILD_DIR}` in the project is not a directory; move it away or remove it (the pack step and the manifest write into {BUILD_DIR}/)"
+    )]
+    BuildNotADirectory,
     /// `build/` did not exist and could not be created.
     #[error("cannot create {path}: {source}")]
     CreateDir {
@@ -79,6 +84,11 @@ pub enum CheckManifestError {
         "{MANIFEST_PATH} is missing: add a [cartridge] table to prometeu-session.toml or make the pack step write it"
     )]
     Missing,
+    /// Something other than a directory (a file) is named `build`.
+    #[error(
+        "{MANIFEST_PATH} is missing: `{BUILD_DIR}` in the project is not a directory; move it away or remove it (the pack step writes into {BUILD_DIR}/)"
+    )]
+    BuildNotADirectory,
     /// Something other than a regular file is at its path.
     #[error("{MANIFEST_PATH} is not a regular file")]
     NotAFile,
@@ -116,10 +126,17 @@ pub fn write_manifest(
 ) -> Result<(), WriteManifestError> {
     let bytes = render_manifest(cartridge)?;
     let build = project_root.join(BUILD_DIR);
-    fs::create_dir_all(&build).map_err(|source| WriteManifestError::CreateDir {
-        path: format!("{BUILD_DIR}/"),
-        source,
-    })?;
+    if let Err(source) = fs::create_dir_all(&build) {
+        // create_dir_all says only "File exists" when a file has the folder's name.
+        return Err(if build_is_not_a_directory(project_root) {
+            WriteManifestError::BuildNotADirectory
+        } else {
+            WriteManifestError::CreateDir {
+                path: format!("{BUILD_DIR}/"),
+                source,
+            }
+        });
+    }
     // One name per process: the project lock keeps a second session away, and a file left by a
     // crash is simply overwritten next time.
     let temporary_name = format!(".manifest.json.{}.tmp", std::process::id());
@@ -156,8 +173,16 @@ pub fn check_manifest(project_root: &Path) -> Result<(), CheckManifestError> {
         Ok(meta) if meta.is_file() => Ok(()),
         Ok(_) => Err(CheckManifestError::NotAFile),
         Err(error) if error.kind() == io::ErrorKind::NotFound => Err(CheckManifestError::Missing),
+        Err(_) if build_is_not_a_directory(project_root) => {
+            Err(CheckManifestError::BuildNotADirectory)
+        }
         Err(error) => Err(CheckManifestError::Inaccessible(error)),
     }
+}
+
+/// Whether something other than a directory has the name `build` (followed, as the writes are).
+fn build_is_not_a_directory(project_root: &Path) -> bool {
+    fs::metadata(project_root.join(BUILD_DIR)).is_ok_and(|meta| !meta.is_dir())
 }
 
 #[cfg(test)]

@@ -13,7 +13,6 @@ use session_domain::{
 use session_ports::{Clock, OutputSender};
 
 use crate::ShipperSettings;
-use crate::command::display_command;
 use crate::manifest::{self, MANIFEST_PATH};
 
 /// How far a preparation got; what a panic report falls back on.
@@ -84,7 +83,7 @@ impl Preparation {
 
     async fn run_step(&self, step: Step) -> StepResult {
         let command = self.settings.steps.command(step);
-        let shown = display_command(command);
+        let shown = process::display_command(command);
         let root = &self.settings.project_root;
         let Some(program) = command.first().filter(|program| !program.is_empty()) else {
             let reason = format!("{step} failed: no command is configured for it");

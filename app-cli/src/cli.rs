@@ -41,8 +41,7 @@ macro_rules! client_exit_codes {
 #[command(
     name = "prometeu-session",
     version,
-    after_help = exit_codes!(),
-    disable_help_subcommand = true
+    after_help = exit_codes!()
 )]
 pub struct Cli {
     /// What to do.
@@ -60,7 +59,7 @@ pub enum Command {
     #[command(after_help = concat!("Example:\n  prometeu-session prepare --project examples/color-square --format json\n\n", exit_codes!()))]
     Prepare(CommonArgs),
     /// Write a commented prometeu-session.toml with every default (never overwrites).
-    #[command(after_help = concat!("Example:\n  prometeu-session init --project my-game\n\n", exit_codes!()))]
+    #[command(after_help = concat!("Example:\n  prometeu-session init --project my-game\n\n", "Exit codes:\n  0    the file was written\n  1    it was created but could not be written\n  2    usage error, or the file already exists (left untouched) or cannot be created"))]
     Init(InitArgs),
     /// Keep the project's session in a local server that other processes attach to (the
     /// Studio, a browser, `attach`, `play`), until a signal or POST /v1/shutdown.
@@ -208,7 +207,8 @@ pub struct PlayArgs {
     /// port (overrides [runtime] debug_address).
     #[arg(long, value_name = "ADDR")]
     pub debug_address: Option<String>,
-    /// Stop the run this long after it is running (for CI and demos), such as 5s or 500ms.
+    /// Stop the run this long after it is running (for CI and demos): a whole number and ms, s
+    /// or m, such as 5s or 500ms (1.5s is 1500ms).
     #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
     pub stop_after: Option<DurationSetting>,
 }

@@ -9,6 +9,7 @@ use crate::exit::Fatal;
 
 /// Writes the commented template into `project`, never overwriting an existing file.
 pub fn init(project: &Path) -> Result<String, Fatal> {
+    crate::plan::check_project_root(project)?;
     let path = project.join(CONFIG_FILE_NAME);
     let mut file = match OpenOptions::new().write(true).create_new(true).open(&path) {
         Ok(file) => file,

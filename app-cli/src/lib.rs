@@ -166,10 +166,29 @@ fn install_panic_hook() {
 }
 
 /// The tool's own diagnostics go to stderr, filtered by `PROMETEU_SESSION_LOG` (default
-/// `warn`); `RUST_LOG` is left to the children.
+/// `warn`); `RUST_LOG` is left to the children. A filter that cannot be read is said once on
+/// stderr, so that a typo does not silently hide the diagnostics someone asked for.
 fn init_tracing() {
-    let filter = tracing_subscriber::EnvFilter::try_from_env("PROMETEU_SESSION_LOG")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+    use tracing_subscriber::EnvFilter;
+    const VARIABLE: &str = "PROMETEU_SESSION_LOG";
+    const DEFAULT: &str = "warn";
+    let filter = match std::env::var_os(VARIABLE) {
+        None => EnvFilter::new(DEFAULT),
+        Some(value) => {
+            let parsed = value
+                .to_str()
+                .ok_or_else(|| "it is not UTF-8".to_owned())
+                .and_then(|text| EnvFilter::try_new(text).map_err(|error| error.to_string()));
+            parsed.unwrap_or_else(|error| {
+                eprintln!(
+                    "prometeu-session: warning: {VARIABLE}={}: not a valid filter ({}); using the default, `{DEFAULT}`",
+                    output::escape_controls(&value.to_string_lossy()),
+                    output::escape_controls(&error)
+                );
+                EnvFilter::new(DEFAULT)
+            })
+        }
+    };
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))

@@ -58,6 +58,22 @@ pub struct ProjectPaths {
     pub config_path: PathBuf,
 }
 
+/// Refuses a project root that is not a directory, saying whether it is missing or a file.
+pub(crate) fn check_project_root(project_root: &Path) -> Result<(), Fatal> {
+    let problem = match std::fs::metadata(project_root) {
+        Ok(meta) if meta.is_dir() => return Ok(()),
+        Ok(_) => "is a file, not a directory",
+        Err(error) if error.kind() == std::io::ErrorKind::NotADirectory => {
+            "goes through a file as if it were a directory"
+        }
+        Err(_) => "no such directory",
+    };
+    Err(Fatal::usage(format!(
+        "--project {}: {problem}; pass the project's root directory (the one that holds prometeu-session.toml)",
+        project_root.display()
+    )))
+}
+
 /// Resolves `--project` (default: the current directory, which must be a directory) and
 /// `--config` (default: `prometeu-session.toml` in the project root) against the current
 /// directory.
@@ -68,12 +84,7 @@ pub fn project_paths(project: Option<&Path>, config: Option<&Path>) -> Result<Pr
         Some(project) => clean(&cwd.join(project)),
         None => cwd.clone(),
     };
-    if !project_root.is_dir() {
-        return Err(Fatal::usage(format!(
-            "--project {}: no such directory; pass the project's root directory",
-            project_root.display()
-        )));
-    }
+    check_project_root(&project_root)?;
     let config_path = match config {
         Some(config) => clean(&cwd.join(config)),
         None => project_root.join(CONFIG_FILE_NAME),

@@ -225,13 +225,10 @@ async fn request_stop(
     }
 }
 
+/// Stdout's width in columns when it is a terminal that says, else 80.
 pub(crate) fn terminal_width() -> usize {
-    // SAFETY: TIOCGWINSZ writes one winsize struct into the local we pass.
-    let mut size: libc::winsize = unsafe { std::mem::zeroed() };
-    let result = unsafe { libc::ioctl(libc::STDOUT_FILENO, libc::TIOCGWINSZ, &mut size) };
-    if result == 0 && size.ws_col > 0 {
-        usize::from(size.ws_col)
-    } else {
-        80
+    match terminal_size::terminal_size_of(std::io::stdout()) {
+        Some((terminal_size::Width(columns), _)) if columns > 0 => usize::from(columns),
+        _ => 80,
     }
 }

@@ -18,6 +18,7 @@ macro_rules! display_as_wire_name {
 pub(crate) use display_as_wire_name;
 
 mod batch;
+mod count_text;
 mod duration_text;
 mod event;
 mod failure;
@@ -38,6 +39,7 @@ mod termination;
 mod time;
 
 pub use batch::{Batch, EVENT_OVERHEAD_BYTES, EventRef, LineBatch, LineMeta, StateChange};
+pub use count_text::counted;
 pub use duration_text::human_duration;
 pub use event::{Event, EventView, LogEvent, LogView, StateEvent, StateView, StepEvent, StepView};
 pub use failure::{Failure, HandshakeFailure, StepFailure};

@@ -497,8 +497,8 @@ fn grace_cpu(dir: &Path) {
         .find(|line| line.contains("fake-runtime: ready"))
         .expect("the runtime got ready");
     let pid = i32::try_from(child.id()).expect("pid");
-    // SAFETY: kill has no memory-safety preconditions; pid is our own child, not yet reaped.
-    unsafe { libc::kill(pid, libc::SIGINT) };
+    // Our own child, not yet reaped: the pid is still its.
+    tests::send_signal(pid, libc::SIGINT);
     let started = Instant::now();
     let before = cpu_of(pid);
     // Just short of the grace, so that the SIGKILL and the end are not counted.
@@ -529,8 +529,7 @@ fn cpu_of(pid: i32) -> Duration {
     // utime and stime are fields 14 and 15 of the line, 12 and 13 after the command name.
     let ticks: u64 =
         fields[11].parse::<u64>().expect("utime") + fields[12].parse::<u64>().expect("stime");
-    // SAFETY: sysconf has no memory-safety preconditions.
-    let per_second = unsafe { libc::sysconf(libc::_SC_CLK_TCK) };
+    let per_second = rustix::param::clock_ticks_per_second();
     Duration::from_secs_f64(ticks as f64 / per_second as f64)
 }
 

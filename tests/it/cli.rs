@@ -6,6 +6,7 @@ mod nonblocking;
 mod reliability;
 mod steps;
 pub(crate) mod support;
+mod usability;
 
 use std::time::Duration;
 

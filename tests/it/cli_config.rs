@@ -125,6 +125,18 @@ const BAD: &[(&str, &[&str])] = &[
         &["prometeu-session.toml:3:", "not valid TOML"],
     ),
     (
+        "[runtime]\npath = \"./runtime.sh\"\n[session]\nstop_grace = \"1s\"\nstop_grace = \"2s\"\n",
+        &["prometeu-session.toml:5:1:", "duplicate key `stop_grace`"],
+    ),
+    (
+        "[runtime]\npath = \"./runtime.sh\"\nenv = { A = \"1\", A = \"2\" }\n",
+        &["prometeu-session.toml:3:", "duplicate key `A`"],
+    ),
+    (
+        "[runtime]\npath = \"./runtime.sh\"\n[session]\nstop_grace = \"1s\"\n[session]\n",
+        &["prometeu-session.toml:5:", "duplicate table [session]"],
+    ),
+    (
         "[runtime]\npath = \"missing/prometeu\"\n",
         &["[runtime] path", "missing/prometeu"],
     ),

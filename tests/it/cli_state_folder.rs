@@ -92,8 +92,7 @@ fn a_directory_or_a_fifo_as_the_lock_is_refused() {
     assert_refused(dir.path(), &[".prometeu-session/lock", "a directory"]);
     std::fs::remove_dir(&lock).expect("rmdir");
 
-    let name = std::ffi::CString::new(lock.as_os_str().as_encoded_bytes()).expect("no NUL");
-    // SAFETY: mkfifo reads a NUL-terminated path.
-    assert_eq!(unsafe { libc::mkfifo(name.as_ptr(), 0o600) }, 0);
+    let owner_only = rustix::fs::Mode::RUSR | rustix::fs::Mode::WUSR;
+    rustix::fs::mkfifoat(rustix::fs::CWD, &lock, owner_only).expect("mkfifo");
     assert_refused(dir.path(), &[".prometeu-session/lock", "a FIFO"]);
 }

@@ -491,8 +491,7 @@ async fn debug_a_socket_held_open_outside_the_group_does_not_hold_the_run() {
         .map(|(_, pid)| pid)
         .collect();
     for &pid in &holder {
-        // SAFETY: kill has no memory-safety preconditions.
-        unsafe { libc::kill(pid, libc::SIGKILL) };
+        tests::send_signal(pid, libc::SIGKILL);
     }
     support::wait_until_dead(&holder);
     assert_eq!(holder.len(), 1, "a holder was forked");
@@ -831,8 +830,7 @@ async fn kill_now_is_not_held_back_by_a_blocked_output() {
     handle.kill_now();
     let dead = eventually(Duration::from_secs(20), || !tests::pid_alive(pid)).await;
     if !dead {
-        // SAFETY: kill has no memory-safety preconditions.
-        unsafe { libc::kill(pid, libc::SIGKILL) };
+        tests::send_signal(pid, libc::SIGKILL);
     }
     assert!(dead, "kill_now acts while the output is blocked");
     assert_eq!(
@@ -912,8 +910,7 @@ async fn stop_gives_up_on_pipes_that_a_chatty_process_outside_the_group_keeps_op
         .trim()
         .parse()
         .expect("a pid");
-    // SAFETY: kill has no memory-safety preconditions; the holder is ours to end.
-    unsafe { libc::kill(holder, libc::SIGKILL) };
+    tests::send_signal(holder, libc::SIGKILL);
     assert_eq!(end, RuntimeEnd::Stopped);
     let lines = launched.lines().await;
     position(&lines, "held open by a process outside its group");

@@ -270,8 +270,7 @@ pub fn assert_dead(pids: &[i32]) {
         .collect();
     for &pid in &alive {
         // Clean up before failing, so that one failure does not leave processes behind.
-        // SAFETY: kill has no memory-safety preconditions.
-        unsafe { libc::kill(pid, libc::SIGKILL) };
+        tests::send_signal(pid, libc::SIGKILL);
     }
     assert!(alive.is_empty(), "processes still alive: {alive:?}");
 }

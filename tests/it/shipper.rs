@@ -638,7 +638,7 @@ async fn a_manifest_that_cannot_be_written_fails_preparation() {
     assert!(
         failure
             .reason
-            .starts_with("could not write build/manifest.json: cannot create build/: "),
+            .starts_with("could not write build/manifest.json: `build` in the project is not a directory; move it away or remove it"),
         "{}",
         failure.reason
     );

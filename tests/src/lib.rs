@@ -10,11 +10,18 @@ pub fn pid_alive(pid: i32) -> bool {
             .is_some_and(|state| state != "Z" && state != "X"),
         // No procfs (macOS): fall back to the signal probe.
         Err(_) if !std::path::Path::new("/proc/self").exists() => {
-            // SAFETY: kill with signal 0 only checks for existence.
-            unsafe { libc::kill(pid, 0) == 0 }
+            rustix::process::Pid::from_raw(pid)
+                .is_some_and(|pid| rustix::process::test_kill_process(pid).is_ok())
         }
         Err(_) => false,
     }
+}
+
+/// Sends `signal` (a `libc::SIG*` number) to process `pid`; one already gone is fine.
+pub fn send_signal(pid: i32, signal: i32) {
+    let pid = rustix::process::Pid::from_raw(pid).expect("a positive pid");
+    let signal = rustix::process::Signal::from_named_raw(signal).expect("a known signal");
+    let _ = rustix::process::kill_process(pid, signal);
 }
 
 /// Appends `<role> <pid>` to the file named by the environment variable `variable`, when it

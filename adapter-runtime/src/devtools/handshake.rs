@@ -3,7 +3,7 @@
 use std::num::NonZeroUsize;
 
 use serde_json::{Map, Value};
-use session_domain::CartridgeInfo;
+use session_domain::{CartridgeInfo, counted};
 
 use super::HandshakeError;
 
@@ -37,7 +37,8 @@ pub(crate) fn parse_handshake(
     };
     if truncated {
         return Err(bad(format!(
-            "the first message is longer than {max_line} bytes"
+            "the first message is longer than {}",
+            counted(max_line.get() as u64, "byte", "bytes")
         )));
     }
     let value: Value = serde_json::from_slice(line)

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use adapter_process::ExitWatch;
-use session_domain::{LineBatch, Severity};
+use session_domain::{LineBatch, Severity, counted};
 use session_ports::{Clock, OutputSender};
 use tokio::sync::watch;
 use tokio::time::{sleep, timeout};
@@ -88,8 +88,8 @@ pub(crate) async fn pump(mut connection: Connection, mut target: PumpTarget) {
                     "messages were"
                 };
                 let message = format!(
-                    "runtime: {cut} DevTools {lines} longer than {} bytes and cut",
-                    target.max_line
+                    "runtime: {cut} DevTools {lines} longer than {} and cut",
+                    counted(target.max_line as u64, "byte", "bytes")
                 );
                 batch.push_session(at, Severity::Warn, &message);
             }

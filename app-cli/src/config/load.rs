@@ -102,7 +102,7 @@ pub fn parse(path: &Path, text: &str) -> Result<ConfigFile, ConfigError> {
             path: path.to_owned(),
             line,
             column,
-            message: error.message().trim().to_owned(),
+            message: syntax_message(text, &error),
         }
     })?;
     check_names(path, &file)?;
@@ -322,6 +322,27 @@ fn check_names(path: &Path, file: &Table) -> Result<(), ConfigError> {
         }
     }
     Ok(())
+}
+
+/// What the TOML parser said, naming the key or table when it says only "duplicate key": in a
+/// long file the position alone sends the user hunting for which of two entries is meant.
+fn syntax_message(text: &str, error: &toml::de::Error) -> String {
+    let message = error.message().trim();
+    let named = error
+        .span()
+        .and_then(|span| Some((span.start, text.get(span)?.trim())))
+        .filter(|(_, name)| !name.is_empty());
+    match named {
+        Some((start, name)) if message == "duplicate key" => {
+            let line_start = text[..start].rfind('\n').map_or(0, |newline| newline + 1);
+            if text[line_start..start].trim_start().starts_with('[') {
+                format!("duplicate table [{name}]: a table may appear only once; merge the two")
+            } else {
+                format!("duplicate key `{name}`: a key may be set only once in its table; keep one")
+            }
+        }
+        _ => message.to_owned(),
+    }
 }
 
 fn line_and_column(text: &str, offset: usize) -> (usize, usize) {

@@ -3,7 +3,7 @@
 //! (a run's sink, a resumed subscription): `step` events feed the summary and show nothing of
 //! their own (the `session` lines tell the same story in words), and a gap shows as a marker.
 
-use session_domain::{EventView, LogView, SessionState, Severity, Source, StateView};
+use session_domain::{EventView, LogView, SessionState, Severity, Source, StateView, counted};
 use session_ports::SubscriptionItem;
 
 use super::color::{BLUE, BOLD, CYAN, DIM, GREEN, MAGENTA, RED, RESET, YELLOW};
@@ -13,6 +13,8 @@ use super::summary::RunSummary;
 
 const SOURCE_COLUMN: usize = 15;
 const TRUNCATED_MARK: &str = "…[truncated]";
+/// The shortest rule that ends a lifecycle line, however long its reason.
+const MIN_RULE: usize = 2;
 
 /// Formats events for people.
 #[derive(Debug)]
@@ -62,7 +64,10 @@ impl HumanFormat {
 
     /// A marker where `count` events were evicted before this reader got them.
     pub fn write_missed(&mut self, count: u64, out: &mut Vec<u8>) {
-        let text = format!("             ⋯ {count} events missed (evicted before they were read)");
+        let text = format!(
+            "             ⋯ {} missed (evicted before they were read)",
+            counted(count, "event", "events")
+        );
         self.paint(YELLOW, out, |_, out| out.extend_from_slice(text.as_bytes()));
         out.push(b'\n');
     }
@@ -108,16 +113,22 @@ impl HumanFormat {
     fn write_state(&mut self, state: &StateView<'_>, out: &mut Vec<u8>) {
         self.paint(DIM, out, |this, out| this.clock.write_hms(state.at, out));
         out.push(b' ');
-        let mut text = format!("── {} ", state.to);
+        let mut text = format!("── {}", state.to);
         if let Some(reason) = state.reason {
             let mut clean = Vec::new();
             sanitize_into(reason, false, &mut clean);
-            text.push_str("─ ");
-            text.push_str(&String::from_utf8_lossy(&clean));
-            text.push(' ');
+            text.push_str(" ─ ");
+            // Spaces around the reason would double the ones around it.
+            text.push_str(String::from_utf8_lossy(&clean).trim());
         }
-        let used = 13 + text.chars().count();
-        text.extend(std::iter::repeat_n('─', self.width.saturating_sub(used)));
+        // The rule fills the line after a space; a reason too long for the width still gets a
+        // short one, so that the line never ends in a bare space and always reads as a rule.
+        let used = 13 + text.chars().count() + 1;
+        text.push(' ');
+        text.extend(std::iter::repeat_n(
+            '─',
+            self.width.saturating_sub(used).max(MIN_RULE),
+        ));
         let color = match state.to {
             SessionState::PrepareFailed | SessionState::RuntimeFailed => RED,
             SessionState::Prepared | SessionState::Stopped => GREEN,
@@ -185,5 +196,47 @@ fn source_color(source: Source) -> &'static str {
         Source::Manifest => MAGENTA,
         Source::Runtime => GREEN,
         Source::Session => CYAN,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use session_domain::Timestamp;
+
+    use super::*;
+
+    fn state_line(width: usize, reason: &str) -> String {
+        let mut format = HumanFormat::new(false, width);
+        let view = StateView {
+            seq: 1,
+            run: 1,
+            at: Timestamp::from_unix_nanos(0),
+            from: SessionState::Running,
+            to: SessionState::Stopping,
+            reason: Some(reason),
+            failure: None,
+        };
+        let mut out = Vec::new();
+        format.write_state(&view, &mut out);
+        String::from_utf8(out).expect("utf-8")
+    }
+
+    #[test]
+    fn a_lifecycle_line_fills_the_width_and_always_ends_in_a_rule() {
+        let short = state_line(80, "SIGINT received");
+        let short = short.trim_end_matches('\n');
+        assert_eq!(short.chars().count(), 80, "{short:?}");
+        assert!(
+            short[13..].starts_with("── stopping ─ SIGINT received ──"),
+            "{short:?}"
+        );
+        let long = state_line(80, &"a very long reason ".repeat(10));
+        let long = long.trim_end_matches('\n');
+        assert!(long.ends_with("reason ──"), "{long:?}");
+        assert!(!long.ends_with(' '), "{long:?}");
+        assert!(
+            long.chars().count() > 80,
+            "the reason is never cut: {long:?}"
+        );
     }
 }

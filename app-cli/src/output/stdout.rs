@@ -114,12 +114,11 @@ pub(crate) fn flush_waiting(out: &mut impl Write) -> io::Result<()> {
 }
 
 fn wait_writable() {
-    let mut stdout = libc::pollfd {
-        fd: libc::STDOUT_FILENO,
-        events: libc::POLLOUT,
-        revents: 0,
-    };
-    // SAFETY: poll reads and writes the one pollfd we own for the duration of the call; an
-    // error or a hang-up shows up in the next write.
-    unsafe { libc::poll(&mut stdout, 1, -1) };
+    use rustix::event::{PollFd, PollFlags, poll};
+    let mut stdout = [PollFd::from_borrowed_fd(
+        rustix::stdio::stdout(),
+        PollFlags::OUT,
+    )];
+    // An error or a hang-up shows up in the next write.
+    let _ = poll(&mut stdout, None);
 }

@@ -44,24 +44,23 @@ fn watch_stdout(closed: oneshot::Sender<()>) {
     let spawned = std::thread::Builder::new()
         .name("prometeu-stdout-watch".into())
         .spawn(move || {
-            let mut watched = libc::pollfd {
-                fd: libc::STDOUT_FILENO,
-                events: 0,
-                revents: 0,
-            };
+            use rustix::event::{PollFd, PollFlags, poll};
+            use rustix::io::Errno;
+            let mut watched = [PollFd::from_borrowed_fd(
+                rustix::stdio::stdout(),
+                PollFlags::empty(),
+            )];
             loop {
-                // SAFETY: poll reads and writes the one pollfd we own for the duration of the call.
-                let ready = unsafe { libc::poll(&mut watched, 1, -1) };
-                if ready < 0 {
-                    if std::io::Error::last_os_error().kind() == std::io::ErrorKind::Interrupted {
-                        continue;
-                    }
+                match poll(&mut watched, None) {
+                    Ok(_) => {}
+                    Err(Errno::INTR) => continue,
+                    Err(_) => return,
+                }
+                let revents = watched[0].revents();
+                if revents.contains(PollFlags::NVAL) {
                     return;
                 }
-                if watched.revents & libc::POLLNVAL != 0 {
-                    return;
-                }
-                if watched.revents & (libc::POLLERR | libc::POLLHUP) != 0 {
+                if revents.intersects(PollFlags::ERR | PollFlags::HUP) {
                     let _ = closed.send(());
                     return;
                 }

@@ -62,8 +62,7 @@ fn bind_unix(path: &Path) -> Result<std::os::unix::net::UnixListener, Fatal> {
             folder.display()
         ))
     })?;
-    // SAFETY: getuid has no preconditions and cannot fail.
-    let uid = unsafe { libc::getuid() };
+    let uid = rustix::process::getuid().as_raw();
     if !meta.is_dir() || meta.uid() != uid || meta.permissions().mode() & 0o077 != 0 {
         return Err(Fatal::usage(format!(
             "--unix {shown}: its folder {} must be a directory of yours that only you can \

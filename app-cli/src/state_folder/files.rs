@@ -1,11 +1,12 @@
 //! Private files in the state folder (`server.json`): written whole through a temporary file
 //! and a rename, both relative to the folder's descriptor and never through a link.
 
-use std::ffi::CString;
 use std::fs::File;
 use std::io::{self, Read, Write};
-use std::os::fd::{AsRawFd, FromRawFd};
 use std::path::PathBuf;
+
+use rustix::fs::{AtFlags, Mode, OFlags, openat, renameat, unlinkat};
+use rustix::io::Errno;
 
 use super::StateFolder;
 
@@ -32,36 +33,21 @@ impl StateFolder {
             source,
         };
         let temporary = format!(".{name}.{}.tmp", std::process::id());
-        let temporary_c = c_name(&temporary).map_err(error)?;
-        let name_c = c_name(name).map_err(error)?;
-        let folder = self.folder.as_raw_fd();
+        let folder = &self.folder;
         // A leftover of a crashed writer with our pid would make O_EXCL fail.
-        // SAFETY: `folder` is an open directory and the name NUL-terminated.
-        unsafe { libc::unlinkat(folder, temporary_c.as_ptr(), 0) };
+        let _ = unlinkat(folder, &temporary, AtFlags::empty());
         let flags =
-            libc::O_WRONLY | libc::O_CREAT | libc::O_EXCL | libc::O_NOFOLLOW | libc::O_CLOEXEC;
-        // SAFETY: as above; the descriptor returned is owned by the File below.
-        let fd = unsafe { libc::openat(folder, temporary_c.as_ptr(), flags, 0o600) };
-        if fd < 0 {
-            return Err(error(io::Error::last_os_error()));
-        }
-        // SAFETY: `fd` was just opened and is owned by nothing else.
-        let mut file = unsafe { File::from_raw_fd(fd) };
+            OFlags::WRONLY | OFlags::CREATE | OFlags::EXCL | OFlags::NOFOLLOW | OFlags::CLOEXEC;
+        let mut file = File::from(
+            openat(folder, &temporary, flags, Mode::RUSR | Mode::WUSR)
+                .map_err(|errno| error(errno.into()))?,
+        );
         let written = file.write_all(contents).and_then(|()| file.sync_all());
         drop(file);
-        let renamed = written.and_then(|()| {
-            // SAFETY: both names are NUL-terminated and relative to the open folder.
-            let result =
-                unsafe { libc::renameat(folder, temporary_c.as_ptr(), folder, name_c.as_ptr()) };
-            if result == 0 {
-                Ok(())
-            } else {
-                Err(io::Error::last_os_error())
-            }
-        });
+        let renamed = written
+            .and_then(|()| renameat(folder, &temporary, folder, name).map_err(io::Error::from));
         if renamed.is_err() {
-            // SAFETY: as above.
-            unsafe { libc::unlinkat(folder, temporary_c.as_ptr(), 0) };
+            let _ = unlinkat(folder, &temporary, AtFlags::empty());
         }
         renamed.map_err(error)
     }
@@ -74,21 +60,13 @@ impl StateFolder {
             action: "read",
             source,
         };
-        let name_c = c_name(name).map_err(error)?;
         // O_NONBLOCK: a FIFO planted under the name must not make the open wait for a writer.
-        let flags = libc::O_RDONLY | libc::O_NOFOLLOW | libc::O_CLOEXEC | libc::O_NONBLOCK;
-        // SAFETY: the folder is open and the name NUL-terminated; the descriptor returned is
-        // owned by the File below.
-        let fd = unsafe { libc::openat(self.folder.as_raw_fd(), name_c.as_ptr(), flags) };
-        if fd < 0 {
-            let failure = io::Error::last_os_error();
-            return match failure.kind() {
-                io::ErrorKind::NotFound => Ok(None),
-                _ => Err(error(failure)),
-            };
-        }
-        // SAFETY: `fd` was just opened and is owned by nothing else.
-        let file = unsafe { File::from_raw_fd(fd) };
+        let flags = OFlags::RDONLY | OFlags::NOFOLLOW | OFlags::CLOEXEC | OFlags::NONBLOCK;
+        let file = match openat(&self.folder, name, flags, Mode::empty()) {
+            Ok(fd) => File::from(fd),
+            Err(Errno::NOENT) => return Ok(None),
+            Err(errno) => return Err(error(errno.into())),
+        };
         let meta = file.metadata().map_err(error)?;
         if !meta.file_type().is_file() || meta.len() > limit {
             return Err(error(io::Error::new(
@@ -108,22 +86,12 @@ impl StateFolder {
             action: "remove",
             source,
         };
-        let name_c = c_name(name).map_err(error)?;
-        // SAFETY: the folder is open and the name NUL-terminated; unlinkat never follows a
-        // link (it removes the link itself).
-        let result = unsafe { libc::unlinkat(self.folder.as_raw_fd(), name_c.as_ptr(), 0) };
-        match result {
-            0 => Ok(()),
-            _ => match io::Error::last_os_error() {
-                gone if gone.kind() == io::ErrorKind::NotFound => Ok(()),
-                other => Err(error(other)),
-            },
+        // unlinkat never follows a link: it removes the link itself.
+        match unlinkat(&self.folder, name, AtFlags::empty()) {
+            Ok(()) | Err(Errno::NOENT) => Ok(()),
+            Err(errno) => Err(error(errno.into())),
         }
     }
-}
-
-fn c_name(name: &str) -> io::Result<CString> {
-    CString::new(name).map_err(|_| io::Error::from(io::ErrorKind::InvalidInput))
 }
 
 #[cfg(test)]

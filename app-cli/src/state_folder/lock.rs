@@ -1,17 +1,16 @@
 //! The project lock: one `prometeu-session` per project at a time.
 
-use std::ffi::CStr;
 use std::fs::File;
 use std::io::{self, Read, Seek, SeekFrom, Write};
-use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 use std::os::unix::fs::{FileTypeExt, MetadataExt};
 use std::path::{Path, PathBuf};
+
+use rustix::fs::{FlockOperation, Mode, OFlags, flock, openat};
+use rustix::io::Errno;
 
 /// The lock file's name in the state folder. It is never deleted: the kernel releases the
 /// lock when the holder dies, and the pid in it is only a hint for the message.
 pub const LOCK_FILE_NAME: &str = "lock";
-
-const LOCK_FILE_NAME_C: &CStr = c"lock";
 
 /// A held project lock; released when dropped (or when the process dies).
 #[derive(Debug)]
@@ -70,25 +69,22 @@ pub(super) fn take(folder: &File, path: &Path) -> Result<ProjectLock, LockError>
     };
     // O_NONBLOCK: opening a FIFO must not wait for a writer; it is refused just below.
     let flags =
-        libc::O_RDWR | libc::O_CREAT | libc::O_NOFOLLOW | libc::O_CLOEXEC | libc::O_NONBLOCK;
-    // SAFETY: `folder` is an open directory descriptor and the name a NUL-terminated string;
-    // the descriptor returned is owned below.
-    let fd = unsafe { libc::openat(folder.as_raw_fd(), LOCK_FILE_NAME_C.as_ptr(), flags, 0o600) };
-    if fd < 0 {
-        let error = io::Error::last_os_error();
-        return Err(match error.raw_os_error() {
-            Some(libc::ELOOP) => LockError::SymbolicLink {
+        OFlags::RDWR | OFlags::CREATE | OFlags::NOFOLLOW | OFlags::CLOEXEC | OFlags::NONBLOCK;
+    let mut file = match openat(folder, LOCK_FILE_NAME, flags, Mode::RUSR | Mode::WUSR) {
+        Ok(fd) => File::from(fd),
+        Err(Errno::LOOP) => {
+            return Err(LockError::SymbolicLink {
                 path: path.to_owned(),
-            },
-            Some(libc::EISDIR) => LockError::NotARegularFile {
+            });
+        }
+        Err(Errno::ISDIR) => {
+            return Err(LockError::NotARegularFile {
                 path: path.to_owned(),
                 what: "a directory",
-            },
-            _ => io_error(error),
-        });
-    }
-    // SAFETY: `fd` was just opened and nothing else owns it.
-    let mut file = File::from(unsafe { OwnedFd::from_raw_fd(fd) });
+            });
+        }
+        Err(errno) => return Err(io_error(errno.into())),
+    };
     let meta = file.metadata().map_err(io_error)?;
     let file_type = meta.file_type();
     let what = if file_type.is_dir() {
@@ -111,10 +107,9 @@ pub(super) fn take(folder: &File, path: &Path) -> Result<ProjectLock, LockError>
             what,
         });
     }
-    // SAFETY: flock takes a file descriptor we own for the duration of the call.
-    if unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) } != 0 {
-        let error = io::Error::last_os_error();
-        if error.raw_os_error() == Some(libc::EWOULDBLOCK) {
+    match flock(&file, FlockOperation::NonBlockingLockExclusive) {
+        Ok(()) => {}
+        Err(Errno::WOULDBLOCK) => {
             let mut text = String::new();
             let _ = file.read_to_string(&mut text);
             let holder = match text.trim().parse::<u32>() {
@@ -126,7 +121,7 @@ pub(super) fn take(folder: &File, path: &Path) -> Result<ProjectLock, LockError>
                 holder,
             });
         }
-        return Err(io_error(error));
+        Err(errno) => return Err(io_error(errno.into())),
     }
     // Truncated only now that the lock is ours: the pid of a live holder is never erased.
     let written = file
@@ -158,35 +153,27 @@ pub(super) fn probe(folder: &File, path: &Path) -> Result<LockProbe, LockError> 
         path: path.to_owned(),
         source,
     };
-    let flags = libc::O_RDONLY | libc::O_NOFOLLOW | libc::O_CLOEXEC | libc::O_NONBLOCK;
-    // SAFETY: `folder` is an open directory descriptor and the name a NUL-terminated string;
-    // the descriptor returned is owned below.
-    let fd = unsafe { libc::openat(folder.as_raw_fd(), LOCK_FILE_NAME_C.as_ptr(), flags) };
-    if fd < 0 {
-        let error = io::Error::last_os_error();
-        return match error.raw_os_error() {
-            Some(libc::ENOENT) => Ok(LockProbe::Free),
-            Some(libc::ELOOP) => Err(LockError::SymbolicLink {
+    let flags = OFlags::RDONLY | OFlags::NOFOLLOW | OFlags::CLOEXEC | OFlags::NONBLOCK;
+    let mut file = match openat(folder, LOCK_FILE_NAME, flags, Mode::empty()) {
+        Ok(fd) => File::from(fd),
+        Err(Errno::NOENT) => return Ok(LockProbe::Free),
+        Err(Errno::LOOP) => {
+            return Err(LockError::SymbolicLink {
                 path: path.to_owned(),
-            }),
-            _ => Err(io_error(error)),
-        };
-    }
-    // SAFETY: `fd` was just opened and nothing else owns it.
-    let mut file = File::from(unsafe { OwnedFd::from_raw_fd(fd) });
+            });
+        }
+        Err(errno) => return Err(io_error(errno.into())),
+    };
     if !file.metadata().map_err(io_error)?.file_type().is_file() {
         return Err(LockError::NotARegularFile {
             path: path.to_owned(),
             what: "a directory or a special file",
         });
     }
-    // SAFETY: flock takes a file descriptor we own for the duration of the call.
-    if unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_SH | libc::LOCK_NB) } == 0 {
-        return Ok(LockProbe::Free);
-    }
-    let error = io::Error::last_os_error();
-    if error.raw_os_error() != Some(libc::EWOULDBLOCK) {
-        return Err(io_error(error));
+    match flock(&file, FlockOperation::NonBlockingLockShared) {
+        Ok(()) => return Ok(LockProbe::Free),
+        Err(Errno::WOULDBLOCK) => {}
+        Err(errno) => return Err(io_error(errno.into())),
     }
     let mut text = String::new();
     let _ = file.read_to_string(&mut text);
@@ -256,9 +243,7 @@ mod tests {
         ));
         std::fs::remove_dir(&lock).expect("rmdir");
 
-        let name = std::ffi::CString::new(lock.as_os_str().as_encoded_bytes()).expect("no NUL");
-        // SAFETY: mkfifo reads a NUL-terminated path.
-        assert_eq!(unsafe { libc::mkfifo(name.as_ptr(), 0o600) }, 0);
+        rustix::fs::mkfifoat(rustix::fs::CWD, &lock, Mode::RUSR | Mode::WUSR).expect("mkfifo");
         assert!(matches!(
             folder.lock(),
             Err(LockError::NotARegularFile { what: "a FIFO", .. })

@@ -36,9 +36,8 @@ fn a_log_file_that_fails_on_the_last_line_before_a_quiet_spell_stops_the_run_wit
     std::fs::write(&config_path, config.join("\n")).expect("rewrite config");
     // A FIFO as the log file: once its reader is gone, the next write fails (EPIPE).
     let fifo = project.path().join("session.log");
-    let fifo_c = std::ffi::CString::new(fifo.to_str().expect("utf-8")).expect("no NUL");
-    // SAFETY: mkfifo reads the NUL-terminated path we own.
-    assert_eq!(unsafe { libc::mkfifo(fifo_c.as_ptr(), 0o600) }, 0, "mkfifo");
+    let owner_only = rustix::fs::Mode::RUSR | rustix::fs::Mode::WUSR;
+    rustix::fs::mkfifoat(rustix::fs::CWD, &fifo, owner_only).expect("mkfifo");
 
     let running = Running::start(project.command(
         "play",

@@ -1,7 +1,6 @@
 //! A stdout left non-blocking by whoever started us, with little room in its pipe.
 
 use std::io::Read;
-use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 use std::process::{Command, Stdio};
 
 use super::support::{PATIENCE, Project, Setup};
@@ -48,28 +47,16 @@ fn the_summary_waits_for_room_on_a_non_blocking_stdout() {
     assert!(summary > 20, "{text}");
 
     // A one-page pipe holding junk, so that the events fit and the summary does not.
-    let mut fds = [0; 2];
-    // SAFETY: pipe writes two descriptors into the array we own.
-    assert_eq!(unsafe { libc::pipe(fds.as_mut_ptr()) }, 0);
-    // SAFETY: both descriptors were just created and are owned here only.
-    let (read_end, write_end) =
-        unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) };
-    // SAFETY: fcntl on a descriptor we own.
-    let size = unsafe { libc::fcntl(write_end.as_raw_fd(), libc::F_SETPIPE_SZ, 4096) };
+    let (read_end, write_end) = rustix::pipe::pipe().expect("pipe");
+    let size = rustix::pipe::fcntl_setpipe_size(&write_end, 4096).expect("F_SETPIPE_SZ");
     assert_eq!(size, 4096);
     let junk = vec![b'#'; 4096 - events - 10];
     let mut writer = std::fs::File::from(write_end.try_clone().expect("dup"));
     std::io::Write::write_all(&mut writer, &junk).expect("fill the pipe");
     drop(writer);
-    // SAFETY: fcntl on a descriptor we own; O_NONBLOCK is shared with the child's copy.
-    unsafe {
-        let flags = libc::fcntl(write_end.as_raw_fd(), libc::F_GETFL);
-        libc::fcntl(
-            write_end.as_raw_fd(),
-            libc::F_SETFL,
-            flags | libc::O_NONBLOCK,
-        );
-    }
+    // O_NONBLOCK is on the open file description, shared with the child's copy.
+    let flags = rustix::fs::fcntl_getfl(&write_end).expect("F_GETFL");
+    rustix::fs::fcntl_setfl(&write_end, flags | rustix::fs::OFlags::NONBLOCK).expect("F_SETFL");
     let mut child = prepare_quietly(&project)
         .stdout(Stdio::from(write_end))
         .stderr(Stdio::piped())

@@ -292,11 +292,9 @@ fn with_stdout_unread_the_story_of_a_stop_is_logged_in_the_order_it_happened() {
     wait_for_note(&project, "grandchild");
     let runtime = *project.recorded_pids().first().expect("the runtime's pid");
     wait_until_stuck_writing(runtime);
-    // SAFETY: kill has no memory-safety preconditions.
-    unsafe { libc::kill(session, SIGINT) };
+    tests::send_signal(session, SIGINT);
     wait_for_note(&project, "sigterm ignored");
-    // SAFETY: as above.
-    unsafe { libc::kill(session, SIGINT) };
+    tests::send_signal(session, SIGINT);
 
     // Only now is stdout read, so that the run can finish writing and end.
     let mut stdout = child.stdout.take().expect("stdout");

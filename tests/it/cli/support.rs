@@ -240,8 +240,7 @@ impl Running {
 
     pub fn signal(&self, signal: i32) {
         let pid = i32::try_from(self.child.id()).expect("pid");
-        // SAFETY: kill has no memory-safety preconditions.
-        unsafe { libc::kill(pid, signal) };
+        tests::send_signal(pid, signal);
     }
 
     /// Waits for the exit; (code, every stdout line, stderr).

@@ -61,8 +61,7 @@ impl Server {
 
     fn end(&mut self, signal: i32) -> i32 {
         let pid = i32::try_from(self.child.id()).expect("pid");
-        // SAFETY: kill has no memory-safety preconditions.
-        unsafe { libc::kill(pid, signal) };
+        tests::send_signal(pid, signal);
         let deadline = Instant::now() + PATIENCE;
         loop {
             if let Some(status) = self.child.try_wait().expect("try_wait") {

@@ -98,7 +98,7 @@ async fn sigkill_mid_run_leaves_nothing_alive_and_the_next_server_replaces_its_f
     };
     assert_eq!(
         keys(&server.ready),
-        ["kind", "url", "session", "server_file"]
+        ["kind", "url", "session", "server_file", "login_url"]
     );
     assert_eq!(keys(&stale), ["version", "pid", "url", "session", "token"]);
     assert_eq!(stale["url"], server.ready["url"]);

@@ -113,8 +113,7 @@ impl Server {
     }
 
     pub fn signal(&self, signal: i32) {
-        // SAFETY: kill has no memory-safety preconditions.
-        unsafe { libc::kill(self.pid(), signal) };
+        tests::send_signal(self.pid(), signal);
     }
 
     /// The server's peak resident memory so far, in KiB (procfs `VmHWM`).

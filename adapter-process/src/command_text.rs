@@ -1,9 +1,10 @@
-//! How a configured command reads in session lines and failure reasons.
+//! How a command reads in session lines and failure reasons: a step's and the runtime's alike,
+//! so that every command the session shows is quoted by one rule.
 
-/// The command as one line a person could paste into a shell: words joined by spaces, a word
-/// quoted only when it needs it (`prometeuc build .`, `tool 'two words'`).
-pub(crate) fn display_command(words: &[String]) -> String {
-    let quoted: Vec<String> = words.iter().map(|word| quote(word)).collect();
+/// The command as one line a person could paste into a POSIX shell: words joined by spaces, a
+/// word single-quoted only when it needs it (`prometeuc build .`, `tool 'two words'`).
+pub fn display_command<S: AsRef<str>>(words: &[S]) -> String {
+    let quoted: Vec<String> = words.iter().map(|word| quote(word.as_ref())).collect();
     quoted.join(" ")
 }
 
