@@ -1,4 +1,4 @@
-//! FRONTENDS.md section 7's figures for `serve`, each against its baseline in the same run:
+//! The server's targets (BENCHMARKS.md) for `serve`, each against its baseline in the same run:
 //! attaching over HTTP to 100,000 events, three `curl -N` followers of the 2,000,000-line
 //! run against none, and 100 idle followers (CPU while idle, peak RSS during the run).
 //!

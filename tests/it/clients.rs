@@ -1,4 +1,4 @@
-//! The command-line clients of a real server (FRONTENDS.md section 4): `status`, `stop`,
+//! The command-line clients of a real server (docs/command-line.md): `status`, `stop`,
 //! `kill`, `attach`, and `play`/`prepare` becoming clients when a server holds the project.
 
 mod attach;

@@ -1,4 +1,4 @@
-//! The commands that talk to a project's server (FRONTENDS.md section 4): `attach`, `stop`,
+//! The commands that talk to a project's server (docs/command-line.md): `attach`, `stop`,
 //! `kill`, `status`, and `play`/`prepare` when a server holds the project. The HTTP client is
 //! adapter-http's; what lives here is finding the server, following its stream across dropped
 //! connections, and showing what it sends exactly as a standalone run would.
