@@ -226,3 +226,63 @@ async fn two_hundred_open_streams_and_a_request_are_served_together() {
     drop(server);
     project.assert_nothing_alive();
 }
+
+/// The status line of one raw HTTP/1.1 request, written as is (hyper's client cannot send a
+/// second `Host`, a second `Origin` or an absolute-form target).
+fn raw_status(server: &Server, head: &str) -> String {
+    let mut socket = std::net::TcpStream::connect(server.addr).expect("connect");
+    socket
+        .set_read_timeout(Some(PATIENCE + Duration::from_secs(10)))
+        .expect("timeout");
+    socket.write_all(head.as_bytes()).expect("write");
+    let mut answer = Vec::new();
+    // The request says `Connection: close`: the answer ends with the connection.
+    let _ = socket.read_to_end(&mut answer);
+    String::from_utf8_lossy(&answer)
+        .lines()
+        .next()
+        .unwrap_or("")
+        .to_owned()
+}
+
+#[tokio::test]
+async fn a_second_host_or_origin_or_an_absolute_target_naming_another_host_is_403() {
+    let project = Project::new(&quick());
+    let server = Server::start(&project, &[]);
+    let own = server.addr.to_string();
+    let auth = format!("Authorization: Bearer {}", server.token);
+    let ask = |target: &str, headers: &str| {
+        raw_status(
+            &server,
+            &format!("GET {target} HTTP/1.1\r\n{headers}{auth}\r\nConnection: close\r\n\r\n"),
+        )
+    };
+    // The control: one Host of ours, origin-form (and absolute-form naming us).
+    assert!(ask("/v1/session", &format!("Host: {own}\r\n")).contains(" 200 "));
+    assert!(
+        ask(
+            &format!("http://{own}/v1/session"),
+            &format!("Host: {own}\r\n")
+        )
+        .contains(" 200 ")
+    );
+    // RFC 9112 3.2: more than one Host is refused; only the first was looked at.
+    let status = ask(
+        "/v1/session",
+        &format!("Host: {own}\r\nHost: evil.example\r\n"),
+    );
+    assert!(!status.contains(" 200 "), "two Hosts: {status}");
+    // RFC 9112 3.2.2: with an absolute-form target, its authority is the host, not `Host`.
+    let status = ask(
+        "http://evil.example/v1/session",
+        &format!("Host: {own}\r\n"),
+    );
+    assert!(!status.contains(" 200 "), "absolute-form to evil: {status}");
+    // Two Origins, ours first: the second is another page's.
+    let status = ask(
+        "/v1/session",
+        &format!("Host: {own}\r\nOrigin: http://{own}\r\nOrigin: http://evil.example\r\n"),
+    );
+    assert!(!status.contains(" 200 "), "two Origins: {status}");
+    assert_eq!(server.client().snapshot().await["run"], 0);
+}
