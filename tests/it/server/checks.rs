@@ -286,3 +286,61 @@ async fn a_second_host_or_origin_or_an_absolute_target_naming_another_host_is_40
     assert!(!status.contains(" 200 "), "two Origins: {status}");
     assert_eq!(server.client().snapshot().await["run"], 0);
 }
+
+/// The CPU time (user and system) the process `pid` has used, in clock ticks.
+fn cpu_ticks(pid: i32) -> u64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).expect("stat");
+    // Fields after the command's closing parenthesis; utime and stime are the 12th and 13th.
+    let fields: Vec<&str> = stat
+        .rsplit_once(')')
+        .expect("stat")
+        .1
+        .split_whitespace()
+        .collect();
+    fields[11].parse::<u64>().expect("utime") + fields[12].parse::<u64>().expect("stime")
+}
+
+#[tokio::test]
+async fn a_server_out_of_descriptors_waits_instead_of_spinning_on_accept() {
+    use rustix::process::{Pid, Resource, Rlimit, prlimit};
+
+    let project = Project::new(&quick());
+    let server = Server::start(&project, &[]);
+    // Few descriptors, so that a handful of idle connections (no token needed) use them all.
+    let pid = Pid::from_raw(server.pid()).expect("pid");
+    prlimit(
+        Some(pid),
+        Resource::Nofile,
+        Rlimit {
+            current: Some(64),
+            maximum: Some(64),
+        },
+    )
+    .expect("prlimit");
+    let sockets: Vec<_> = (0..80)
+        .map(|_| std::net::TcpStream::connect(server.addr).expect("connect"))
+        .collect();
+    std::thread::sleep(Duration::from_millis(500));
+    let before = cpu_ticks(server.pid());
+    std::thread::sleep(Duration::from_secs(2));
+    let used = cpu_ticks(server.pid()) - before;
+    // 100 ticks a second: a loop retrying accept at once burns about 200 here.
+    assert!(
+        used < 50,
+        "{used} ticks in 2 s while out of descriptors: accept is retried in a loop"
+    );
+    drop(sockets);
+    // Once descriptors are free again, the server answers.
+    let mut answered = false;
+    for _ in 0..50 {
+        if server.client().get("/v1/session").await.status == 200 {
+            answered = true;
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert!(
+        answered,
+        "the server did not answer after the connections closed"
+    );
+}
