@@ -344,3 +344,24 @@ async fn a_server_out_of_descriptors_waits_instead_of_spinning_on_accept() {
         "the server did not answer after the connections closed"
     );
 }
+
+#[tokio::test]
+async fn a_head_of_the_login_link_does_not_spend_its_code() {
+    let project = Project::new(&quick());
+    let server = Server::start(&project, &[]);
+    let client = server.client().with_token(None);
+    let login_url = server.ready["login_url"].as_str().expect("a login_url");
+    let login = &login_url[login_url.find("/login").expect("a /login URL")..];
+    let head = client
+        .send(client.request(Method::HEAD, login, &[], Bytes::new()))
+        .await;
+    assert!(head.headers.get("set-cookie").is_none(), "a HEAD logged in");
+    // The code is still good for the browser's GET.
+    let get = client.get(login).await;
+    assert_eq!(
+        get.status,
+        303,
+        "after a HEAD, the GET got: {}",
+        String::from_utf8_lossy(&get.body)
+    );
+}
