@@ -16,10 +16,14 @@ fn is_public(path: &str) -> bool {
 }
 
 fn text(headers: &HeaderMap, name: header::HeaderName) -> Option<&str> {
-    // A header that is not text cannot match anything we accept: treated as a wrong value.
-    headers
-        .get(name)
-        .map(|value| value.to_str().unwrap_or("\u{fffd}"))
+    let mut values = headers.get_all(name).iter();
+    let first = values.next()?;
+    if values.next().is_some() {
+        // Two `Host`s (RFC 9112 3.2) or two `Origin`s: a check of the first alone would let the
+        // other one through, so the pair is a wrong value, as is a header that is not text.
+        return Some("(sent more than once)");
+    }
+    Some(first.to_str().unwrap_or("\u{fffd}"))
 }
 
 /// Check 3's second way: the login cookie (and, on a `POST`, an `Origin`).
@@ -47,6 +51,12 @@ pub(crate) async fn check_request(
 ) -> Response {
     let headers = request.headers();
     let checked = check_host(state.transport, text(headers, header::HOST))
+        // An absolute-form target (`GET http://host/…`) names the host itself, and a server
+        // must use it rather than `Host` (RFC 9112 3.2.2): it must name this server too.
+        .and_then(|()| match request.uri().authority() {
+            Some(authority) => check_host(state.transport, Some(authority.as_str())),
+            None => Ok(()),
+        })
         .and_then(|()| check_origin(state.transport, text(headers, header::ORIGIN)))
         .and_then(|()| {
             if is_public(request.uri().path()) {

@@ -24,6 +24,9 @@ const HEADER_DEADLINE: Duration = Duration::from_secs(10);
 /// The most a request's headers may take; more closes the connection.
 const HEADER_BYTES: usize = 16 * 1024;
 
+/// How long the server waits after a failed accept before it tries again.
+const ACCEPT_BACKOFF: Duration = Duration::from_millis(50);
+
 /// The routes of the API, checked by the guard, for one way of arriving.
 fn router(context: Arc<ApiContext>, transport: Transport) -> Router {
     let state = ApiState { context, transport };
@@ -89,18 +92,30 @@ pub async fn serve(
         .map(|_| router(Arc::clone(&context), Transport::Unix));
     let mut stop = std::pin::pin!(stop);
     loop {
-        tokio::select! {
+        let failed = tokio::select! {
             () = &mut stop => break,
-            accepted = accept_tcp(&listeners.tcp), if tcp.is_some() => {
-                if let (Ok(stream), Some(router)) = (accepted, &tcp) {
+            accepted = accept_tcp(&listeners.tcp), if tcp.is_some() => match (accepted, &tcp) {
+                (Ok(stream), Some(router)) => {
                     let _ = stream.set_nodelay(true);
                     serve_connection(&graceful, TokioIo::new(stream), router.clone());
+                    false
                 }
-            }
-            accepted = accept_unix(&listeners.unix), if unix.is_some() => {
-                if let (Ok(stream), Some(router)) = (accepted, &unix) {
+                (accepted, _) => accepted.is_err(),
+            },
+            accepted = accept_unix(&listeners.unix), if unix.is_some() => match (accepted, &unix) {
+                (Ok(stream), Some(router)) => {
                     serve_connection(&graceful, TokioIo::new(stream), router.clone());
+                    false
                 }
+                (accepted, _) => accepted.is_err(),
+            },
+        };
+        if failed {
+            // Out of descriptors (EMFILE, ENFILE) or memory, accept fails at once and again
+            // until a connection closes: retrying at once would spin a core. Wait a little.
+            tokio::select! {
+                () = &mut stop => break,
+                () = tokio::time::sleep(ACCEPT_BACKOFF) => {}
             }
         }
     }

@@ -11,13 +11,18 @@ pub fn cookie_name(port: u16) -> String {
     format!("prometeu_session_{port}")
 }
 
-/// The value of the cookie `name` among `Cookie` header values (`a=b; c=d`), if sent.
-fn cookie_value<'a>(cookie_headers: &[&'a str], name: &str) -> Option<&'a str> {
+/// Every value of the cookie `name` among `Cookie` header values (`a=b; c=d`). There may be
+/// several: any page of the same host, on any port, can set a cookie of this name (a longer
+/// `Path` even puts it first), and the browser then sends both.
+fn cookie_values<'a>(
+    cookie_headers: &'a [&'a str],
+    name: &'a str,
+) -> impl Iterator<Item = &'a str> {
     cookie_headers
         .iter()
         .flat_map(|header| header.split(';'))
         .filter_map(|pair| pair.trim().split_once('='))
-        .find_map(|(key, value)| (key == name).then_some(value))
+        .filter_map(move |(key, value)| (key == name).then_some(value))
 }
 
 /// What the request carries that check 3 may accept instead of a token.
@@ -41,15 +46,13 @@ pub fn check_cookie(
     let (Transport::Tcp { port, .. }, Some(login)) = (transport, login) else {
         return Err(CheckFailure::Unauthorized);
     };
-    match cookie_value(request.cookie_headers, &cookie_name(port)) {
-        Some(value) if login.accepts_cookie(value) => {
-            if request.changes_state && !request.origin_sent {
-                Err(CheckFailure::CookieWithoutOrigin)
-            } else {
-                Ok(())
-            }
-        }
-        _ => Err(CheckFailure::Unauthorized),
+    let name = cookie_name(port);
+    if !cookie_values(request.cookie_headers, &name).any(|value| login.accepts_cookie(value)) {
+        Err(CheckFailure::Unauthorized)
+    } else if request.changes_state && !request.origin_sent {
+        Err(CheckFailure::CookieWithoutOrigin)
+    } else {
+        Ok(())
     }
 }
 
@@ -72,6 +75,8 @@ mod tests {
     #[case::get(&["prometeu_session_4100=s3cret"], false, false, Ok(()))]
     #[case::among_others(&["a=1; prometeu_session_4100=s3cret; b=2"], false, false, Ok(()))]
     #[case::second_header(&["a=1", "prometeu_session_4100=s3cret"], false, false, Ok(()))]
+    #[case::after_a_planted_one(&["prometeu_session_4100=junk; prometeu_session_4100=s3cret"], false, false, Ok(()))]
+    #[case::planted_in_another_header(&["prometeu_session_4100=junk", "prometeu_session_4100=s3cret"], false, false, Ok(()))]
     #[case::post_with_origin(&["prometeu_session_4100=s3cret"], true, true, Ok(()))]
     #[case::post_without_origin(&["prometeu_session_4100=s3cret"], true, false, Err(CheckFailure::CookieWithoutOrigin))]
     #[case::wrong_secret(&["prometeu_session_4100=s3cre7"], false, false, Err(CheckFailure::Unauthorized))]

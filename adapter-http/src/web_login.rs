@@ -4,13 +4,29 @@
 use std::time::Instant;
 
 use axum::extract::{RawQuery, State};
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
 use crate::state::ApiState;
 use crate::{Transport, cookie_name};
 
-pub(crate) async fn login(State(state): State<ApiState>, RawQuery(query): RawQuery) -> Response {
+pub(crate) async fn login(
+    State(state): State<ApiState>,
+    method: Method,
+    RawQuery(query): RawQuery,
+) -> Response {
+    // The code works once: a HEAD (a link preview, `curl -I`) must not spend it. The router
+    // sends HEAD to GET's handler, so it is refused here, before the code is looked at.
+    if method == Method::HEAD {
+        let mut response = refused(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "open the login link with GET",
+        );
+        response
+            .headers_mut()
+            .insert(header::ALLOW, HeaderValue::from_static("GET"));
+        return response;
+    }
     // No browser reaches the Unix socket, and a server without a login has no workspace.
     let (Transport::Tcp { port, .. }, Some(login)) = (state.transport, state.context.web_login())
     else {

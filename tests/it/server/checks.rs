@@ -226,3 +226,142 @@ async fn two_hundred_open_streams_and_a_request_are_served_together() {
     drop(server);
     project.assert_nothing_alive();
 }
+
+/// The status line of one raw HTTP/1.1 request, written as is (hyper's client cannot send a
+/// second `Host`, a second `Origin` or an absolute-form target).
+fn raw_status(server: &Server, head: &str) -> String {
+    let mut socket = std::net::TcpStream::connect(server.addr).expect("connect");
+    socket
+        .set_read_timeout(Some(PATIENCE + Duration::from_secs(10)))
+        .expect("timeout");
+    socket.write_all(head.as_bytes()).expect("write");
+    let mut answer = Vec::new();
+    // The request says `Connection: close`: the answer ends with the connection.
+    let _ = socket.read_to_end(&mut answer);
+    String::from_utf8_lossy(&answer)
+        .lines()
+        .next()
+        .unwrap_or("")
+        .to_owned()
+}
+
+#[tokio::test]
+async fn a_second_host_or_origin_or_an_absolute_target_naming_another_host_is_403() {
+    let project = Project::new(&quick());
+    let server = Server::start(&project, &[]);
+    let own = server.addr.to_string();
+    let auth = format!("Authorization: Bearer {}", server.token);
+    let ask = |target: &str, headers: &str| {
+        raw_status(
+            &server,
+            &format!("GET {target} HTTP/1.1\r\n{headers}{auth}\r\nConnection: close\r\n\r\n"),
+        )
+    };
+    // The control: one Host of ours, origin-form (and absolute-form naming us).
+    assert!(ask("/v1/session", &format!("Host: {own}\r\n")).contains(" 200 "));
+    assert!(
+        ask(
+            &format!("http://{own}/v1/session"),
+            &format!("Host: {own}\r\n")
+        )
+        .contains(" 200 ")
+    );
+    // RFC 9112 3.2: more than one Host is refused; only the first was looked at.
+    let status = ask(
+        "/v1/session",
+        &format!("Host: {own}\r\nHost: evil.example\r\n"),
+    );
+    assert!(!status.contains(" 200 "), "two Hosts: {status}");
+    // RFC 9112 3.2.2: with an absolute-form target, its authority is the host, not `Host`.
+    let status = ask(
+        "http://evil.example/v1/session",
+        &format!("Host: {own}\r\n"),
+    );
+    assert!(!status.contains(" 200 "), "absolute-form to evil: {status}");
+    // Two Origins, ours first: the second is another page's.
+    let status = ask(
+        "/v1/session",
+        &format!("Host: {own}\r\nOrigin: http://{own}\r\nOrigin: http://evil.example\r\n"),
+    );
+    assert!(!status.contains(" 200 "), "two Origins: {status}");
+    assert_eq!(server.client().snapshot().await["run"], 0);
+}
+
+/// The CPU time (user and system) the process `pid` has used, in clock ticks.
+fn cpu_ticks(pid: i32) -> u64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).expect("stat");
+    // Fields after the command's closing parenthesis; utime and stime are the 12th and 13th.
+    let fields: Vec<&str> = stat
+        .rsplit_once(')')
+        .expect("stat")
+        .1
+        .split_whitespace()
+        .collect();
+    fields[11].parse::<u64>().expect("utime") + fields[12].parse::<u64>().expect("stime")
+}
+
+#[tokio::test]
+async fn a_server_out_of_descriptors_waits_instead_of_spinning_on_accept() {
+    use rustix::process::{Pid, Resource, Rlimit, prlimit};
+
+    let project = Project::new(&quick());
+    let server = Server::start(&project, &[]);
+    // Few descriptors, so that a handful of idle connections (no token needed) use them all.
+    let pid = Pid::from_raw(server.pid()).expect("pid");
+    prlimit(
+        Some(pid),
+        Resource::Nofile,
+        Rlimit {
+            current: Some(64),
+            maximum: Some(64),
+        },
+    )
+    .expect("prlimit");
+    let sockets: Vec<_> = (0..80)
+        .map(|_| std::net::TcpStream::connect(server.addr).expect("connect"))
+        .collect();
+    std::thread::sleep(Duration::from_millis(500));
+    let before = cpu_ticks(server.pid());
+    std::thread::sleep(Duration::from_secs(2));
+    let used = cpu_ticks(server.pid()) - before;
+    // 100 ticks a second: a loop retrying accept at once burns about 200 here.
+    assert!(
+        used < 50,
+        "{used} ticks in 2 s while out of descriptors: accept is retried in a loop"
+    );
+    drop(sockets);
+    // Once descriptors are free again, the server answers.
+    let mut answered = false;
+    for _ in 0..50 {
+        if server.client().get("/v1/session").await.status == 200 {
+            answered = true;
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert!(
+        answered,
+        "the server did not answer after the connections closed"
+    );
+}
+
+#[tokio::test]
+async fn a_head_of_the_login_link_does_not_spend_its_code() {
+    let project = Project::new(&quick());
+    let server = Server::start(&project, &[]);
+    let client = server.client().with_token(None);
+    let login_url = server.ready["login_url"].as_str().expect("a login_url");
+    let login = &login_url[login_url.find("/login").expect("a /login URL")..];
+    let head = client
+        .send(client.request(Method::HEAD, login, &[], Bytes::new()))
+        .await;
+    assert!(head.headers.get("set-cookie").is_none(), "a HEAD logged in");
+    // The code is still good for the browser's GET.
+    let get = client.get(login).await;
+    assert_eq!(
+        get.status,
+        303,
+        "after a HEAD, the GET got: {}",
+        String::from_utf8_lossy(&get.body)
+    );
+}
