@@ -5,12 +5,11 @@
 use std::path::Path;
 
 use adapter_dap::PlayFailed;
-use session_domain::{LogLimits, RunGoal, RunMode, RunNumber};
-use session_ports::{ExecutionSession, PlayOutcome, PlayRequest, ServiceSettings, Subscription};
+use session_domain::{RunGoal, RunMode, RunNumber};
+use session_ports::{ExecutionSession, PlayOutcome, PlayRequest, Subscription};
 
-use crate::config::{Overrides, load};
+use crate::config::load;
 use crate::plan::project_paths;
-use crate::run_settings::SettingsSource;
 use crate::serve::session_thread::SessionThread;
 use crate::state_folder::{self, ProjectLock};
 
@@ -35,24 +34,7 @@ impl Embedded {
         let lock = folder
             .lock()
             .map_err(|error| PlayFailed::new(error.to_string()))?;
-        // Descendants that leave their group are re-parented to us, so that a run can find
-        // and reap them (Linux). Done before anything is spawned.
-        if let Err(error) = adapter_process::become_subreaper() {
-            tracing::warn!(%error, "cannot become a child subreaper; escaped descendants may outlive a run");
-        }
-        let settings = ServiceSettings {
-            limits: LogLimits {
-                max_events: config.log.buffer_events,
-                max_bytes: config.log.buffer_bytes,
-            },
-            ..ServiceSettings::default()
-        };
-        let source = SettingsSource {
-            project_root: paths.project_root,
-            config_path: paths.config_path,
-            overrides: Overrides::default(),
-        };
-        let thread = SessionThread::start(source, settings)
+        let thread = SessionThread::for_project(&paths, &config)
             .map_err(|fatal| PlayFailed::new(fatal.message))?;
         let session = thread.session();
         Ok(Self {

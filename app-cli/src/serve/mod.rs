@@ -15,14 +15,11 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use adapter_http::{ApiContext, Listeners, ReadyLine, SERVER_FILE_NAME, ServerFile, WebLogin};
-use session_domain::LogLimits;
-use session_ports::ServiceSettings;
 
 use crate::cli::ServeArgs;
-use crate::config::{Overrides, load};
+use crate::config::load;
 use crate::exit::{ExitCode, Fatal};
 use crate::plan::project_paths;
-use crate::run_settings::SettingsSource;
 use crate::state_folder;
 
 use self::session_thread::SessionThread;
@@ -45,34 +42,10 @@ pub fn serve(args: &ServeArgs) -> Result<i32, Fatal> {
     let bound = listen::bind(address, args.unix.as_deref())?;
     let id = identity::new_session_id()?;
 
-    // Descendants that leave their group are re-parented to us, so that a run can find and
-    // reap them (Linux). Done before anything is spawned.
-    if let Err(error) = adapter_process::become_subreaper() {
-        tracing::warn!(%error, "cannot become a child subreaper; escaped descendants may outlive a run");
-    }
-    // Should the server die without a chance to stop the run (SIGKILL, a fault), the
-    // guardian ends the run's processes. Started before anything of a run is spawned.
-    let guardian = adapter_process::start_guardian()
-        .inspect_err(|error| {
-            tracing::warn!(%error, "running without a guardian; processes of a run may outlive a server that is killed");
-        })
-        .ok();
-    let settings = ServiceSettings {
-        limits: LogLimits {
-            max_events: config.log.buffer_events,
-            max_bytes: config.log.buffer_bytes,
-        },
-        ..ServiceSettings::default()
-    };
-    let source = SettingsSource {
-        project_root: paths.project_root.clone(),
-        config_path: paths.config_path,
-        overrides: Overrides::default(),
-    };
     // The web workspace's one-time login code, and the cookie secret it is traded for.
     let login_code = identity::random_secret()?;
     let cookie_secret = identity::random_secret()?;
-    let session_thread = SessionThread::start(source, settings)?;
+    let session_thread = SessionThread::for_project(&paths, &config)?;
     let login_path = format!("/login?code={}", login_code.as_str());
     let context = Arc::new(
         ApiContext::new(
@@ -163,8 +136,6 @@ pub fn serve(args: &ServeArgs) -> Result<i32, Fatal> {
     });
     let removed = folder.remove(SERVER_FILE_NAME);
     session_thread.finish();
-    // Every run is over: the guardian's last sweep finds nothing, and it is reaped.
-    drop(guardian);
     drop(lock);
     served?;
     removed.map_err(|error| Fatal::tool(error.to_string()))?;

@@ -5,10 +5,14 @@
 use std::sync::Arc;
 use std::thread::JoinHandle;
 
+use adapter_process::Guardian;
+use session_domain::LogLimits;
 use session_ports::{Clock, ExecutionSession, Ports, ServiceSettings, SystemClock};
 use tokio::sync::oneshot;
 
+use crate::config::{ConfigFile, Overrides};
 use crate::exit::Fatal;
+use crate::plan::ProjectPaths;
 use crate::ports_factory::ConfigPortsFactory;
 use crate::run_settings::SettingsSource;
 
@@ -18,11 +22,46 @@ pub(crate) struct SessionThread {
     session: ExecutionSession,
     done: Option<oneshot::Sender<()>>,
     thread: Option<JoinHandle<()>>,
+    /// Kills the run's processes should this process die without a chance to stop them.
+    guardian: Option<Guardian>,
 }
 
 impl SessionThread {
+    /// Starts the project's long-lived session (for `serve` and an embedded `dap`): the
+    /// subreaper and the guardian first, then the session with the `[log]` sizes read now and
+    /// the configuration read again at every play.
+    pub(crate) fn for_project(paths: &ProjectPaths, config: &ConfigFile) -> Result<Self, Fatal> {
+        // Descendants that leave their group are re-parented to us, so that a run can find
+        // and reap them (Linux). Done before anything is spawned.
+        if let Err(error) = adapter_process::become_subreaper() {
+            tracing::warn!(%error, "cannot become a child subreaper; escaped descendants may outlive a run");
+        }
+        // Should this process die without a chance to stop the run (SIGKILL, a fault), the
+        // guardian ends the run's processes. Started before anything of a run is spawned.
+        let guardian = adapter_process::start_guardian()
+            .inspect_err(|error| {
+                tracing::warn!(%error, "running without a guardian; processes of a run may outlive this process if it is killed");
+            })
+            .ok();
+        let settings = ServiceSettings {
+            limits: LogLimits {
+                max_events: config.log.buffer_events,
+                max_bytes: config.log.buffer_bytes,
+            },
+            ..ServiceSettings::default()
+        };
+        let source = SettingsSource {
+            project_root: paths.project_root.clone(),
+            config_path: paths.config_path.clone(),
+            overrides: Overrides::default(),
+        };
+        let mut thread = Self::start(source, settings)?;
+        thread.guardian = guardian;
+        Ok(thread)
+    }
+
     /// Starts the session (with no sink: the server's clients subscribe) on its thread.
-    pub(crate) fn start(source: SettingsSource, settings: ServiceSettings) -> Result<Self, Fatal> {
+    fn start(source: SettingsSource, settings: ServiceSettings) -> Result<Self, Fatal> {
         let (handle_tx, handle_rx) = std::sync::mpsc::channel();
         let (done, done_rx) = oneshot::channel::<()>();
         let thread = std::thread::Builder::new()
@@ -62,6 +101,7 @@ impl SessionThread {
             session,
             done: Some(done),
             thread: Some(thread),
+            guardian: None,
         })
     }
 
@@ -78,5 +118,7 @@ impl SessionThread {
         if let Some(thread) = self.thread.take() {
             let _ = thread.join();
         }
+        // Every run is over: the guardian's last sweep finds nothing, and it is reaped.
+        drop(self.guardian.take());
     }
 }
