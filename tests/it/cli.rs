@@ -1,6 +1,7 @@
 //! `prometeu-session play` and `prepare` end to end: the freshly built binary, fake build tools
 //! and a fake runtime, real signals, real pipes.
 
+mod dap_orphans;
 mod log_file;
 mod nonblocking;
 mod reliability;
