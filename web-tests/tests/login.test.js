@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
-import { launchBrowser, makeProject, startServer } from './support.js';
+import { launchBrowser, makeProject, startServer, until } from './support.js';
 
 test('the login URL works once, and the page without it says how to log in', async () => {
   const project = makeProject();
@@ -26,7 +26,8 @@ test('the login URL works once, and the page without it says how to log in', asy
     assert.equal(response.status(), 200);
     await page.getByRole('status', { name: 'State' }).getByText('idle').waitFor();
     await page.getByRole('button', { name: 'Play' }).waitFor({ state: 'visible' });
-    assert.equal(await page.getByRole('button', { name: 'Play', exact: true }).isEnabled(), true);
+    const play = page.getByRole('button', { name: 'Play', exact: true });
+    await until(() => play.isEnabled(), 'Play is enabled once logged in');
 
     const [cookie] = await browser.context.cookies(ready.url);
     assert.equal(cookie.name, `prometeu_session_${new URL(ready.url).port}`);

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { test } from 'node:test';
 
-import { SCREENSHOTS, openWorkspace } from './support.js';
+import { SCREENSHOTS, openWorkspace, until } from './support.js';
 
 const buttons = (page) => ({
   play: page.getByRole('button', { name: 'Play', exact: true }),
@@ -20,6 +20,17 @@ async function enabled(page) {
   const out = {};
   for (const [name, button] of Object.entries(all)) out[name] = await button.isEnabled();
   return out;
+}
+
+// The buttons as `expected` once the page has rendered the state that decides them.
+async function buttonsAre(page, expected) {
+  const wanted = JSON.stringify(expected);
+  let seen;
+  try {
+    await until(async () => JSON.stringify((seen = await enabled(page))) === wanted, wanted, 10000);
+  } finally {
+    assert.deepEqual(seen, expected);
+  }
 }
 
 const state = (page, name) => page.locator(`#state[data-state=${name}]`).waitFor();
@@ -38,14 +49,14 @@ test('Play shows the run live; Stop and Force stop follow the state', async () =
   const { page } = workspace;
   try {
     await state(page, 'idle');
-    assert.deepEqual(await enabled(page), { play: true, prepare: true, stop: false, kill: false });
+    await buttonsAre(page, { play: true, prepare: true, stop: false, kill: false });
 
     await page.keyboard.press('F5');
     await log(page).getByText('fake-runtime: ready').waitFor();
     await state(page, 'running');
     assert.equal(await page.getByRole('status', { name: 'State' }).textContent(), 'running');
     assert.equal(await page.locator('#run').textContent(), '1');
-    assert.deepEqual(await enabled(page), { play: false, prepare: false, stop: true, kill: true });
+    await buttonsAre(page, { play: false, prepare: false, stop: true, kill: true });
 
     // Colours rendered as spans; every other escape gone. State changes show whatever the
     // search.
@@ -63,11 +74,11 @@ test('Play shows the run live; Stop and Force stop follow the state', async () =
     // Stop: the runtime ignores SIGTERM and the grace is long, so the run stays stopping.
     await page.keyboard.press('Shift+F5');
     await state(page, 'stopping');
-    assert.deepEqual(await enabled(page), { play: false, prepare: false, stop: false, kill: true });
+    await buttonsAre(page, { play: false, prepare: false, stop: false, kill: true });
     await log(page).getByText('fake-runtime: ignoring SIGTERM').waitFor();
     await buttons(page).kill.click();
     await state(page, 'stopped');
-    assert.deepEqual(await enabled(page), { play: true, prepare: true, stop: false, kill: false });
+    await buttonsAre(page, { play: true, prepare: true, stop: false, kill: false });
     await log(page).getByText(/── stopped/).waitFor();
 
     // Prepare: a run of its own, that ends prepared.
@@ -138,7 +149,7 @@ test('a failing run shows its steps as a timeline and its failure in plain words
     assert.match(text[0], /^build.*succeeded · exit 0.*fake-tool build\s+\(pid \d+\)/);
     assert.match(text[1], /^pack-validation.*\d+ ms · succeeded · exit 0.*fake-tool pack-validation/);
     assert.match(text[2], /^pack.*failed · exit 3.*fake-tool pack/);
-    assert.deepEqual(await enabled(page), { play: true, prepare: true, stop: false, kill: false });
+    await buttonsAre(page, { play: true, prepare: true, stop: false, kill: false });
     await page.screenshot({ path: path.join(SCREENSHOTS, 'web-failed.png') });
     assert.deepEqual(workspace.errors, []);
   } finally {

@@ -180,3 +180,13 @@ export async function startProxy(serverUrl) {
     },
   };
 }
+
+// Waits until `check()` holds, as a person waits for the page to catch up; the page renders
+// on animation frames, so what it shows settles a frame or two after the event that caused it.
+export async function until(check, what, timeoutMs = 30000) {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`never happened: ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
