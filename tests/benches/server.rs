@@ -114,8 +114,8 @@ impl Server {
         started.elapsed()
     }
 
-    fn pid(&self) -> u32 {
-        self.child.id()
+    fn pid(&self) -> i32 {
+        i32::try_from(self.child.id()).expect("a pid")
     }
 
     fn shutdown(mut self) {
@@ -221,27 +221,6 @@ fn followers(dir: &Path) {
     );
 }
 
-/// utime + stime of a process, in clock ticks.
-fn cpu_ticks(pid: u32) -> u64 {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).expect("stat");
-    let fields: Vec<&str> = stat
-        .rsplit_once(')')
-        .expect("stat")
-        .1
-        .split_whitespace()
-        .collect();
-    fields[11].parse::<u64>().expect("utime") + fields[12].parse::<u64>().expect("stime")
-}
-
-fn peak_rss_kib(pid: u32) -> u64 {
-    std::fs::read_to_string(format!("/proc/{pid}/status"))
-        .expect("status")
-        .lines()
-        .find_map(|line| line.strip_prefix("VmHWM:"))
-        .and_then(|value| value.trim().trim_end_matches("kB").trim().parse().ok())
-        .expect("VmHWM")
-}
-
 fn idle_followers(dir: &Path) {
     let server = Server::start(&project(dir, "idle", 2_000_000, "0"));
     let readers: Vec<std::thread::JoinHandle<u64>> = (0..100)
@@ -261,12 +240,12 @@ fn idle_followers(dir: &Path) {
         })
         .collect();
     std::thread::sleep(Duration::from_millis(500));
-    let before = cpu_ticks(server.pid());
+    let before = tests::cpu_ticks(server.pid());
     std::thread::sleep(Duration::from_secs(3));
-    let idle = cpu_ticks(server.pid()) - before;
+    let idle = tests::cpu_ticks(server.pid()) - before;
     println!("100 idle followers: the server used {idle} clock ticks of CPU in 3 s (target: none)");
     let wall = server.play_to_end();
-    let peak = peak_rss_kib(server.pid());
+    let peak = tests::peak_rss_kib(server.pid());
     server.shutdown();
     let bytes: u64 = readers
         .into_iter()

@@ -519,16 +519,7 @@ fn grace_cpu(dir: &Path) {
 
 /// User + system CPU time of process `pid` so far, from `/proc/<pid>/stat`.
 fn cpu_of(pid: i32) -> Duration {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).expect("stat");
-    let fields: Vec<&str> = stat
-        .rsplit_once(')')
-        .expect("a stat line")
-        .1
-        .split_ascii_whitespace()
-        .collect();
-    // utime and stime are fields 14 and 15 of the line, 12 and 13 after the command name.
-    let ticks: u64 =
-        fields[11].parse::<u64>().expect("utime") + fields[12].parse::<u64>().expect("stime");
+    let ticks = tests::cpu_ticks(pid);
     let per_second = rustix::param::clock_ticks_per_second();
     Duration::from_secs_f64(ticks as f64 / per_second as f64)
 }

@@ -39,3 +39,26 @@ pub fn record_pid(variable: &str, role: &str, pid: u32) {
         let _ = std::io::Write::write_all(&mut file, format!("{role} {pid}\n").as_bytes());
     }
 }
+
+/// The CPU time (user and system) process `pid` has used so far, in clock ticks: fields 14
+/// and 15 of `/proc/<pid>/stat`, 12 and 13 after the command's closing parenthesis.
+pub fn cpu_ticks(pid: i32) -> u64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).expect("stat");
+    let fields: Vec<&str> = stat
+        .rsplit_once(')')
+        .expect("a stat line")
+        .1
+        .split_ascii_whitespace()
+        .collect();
+    fields[11].parse::<u64>().expect("utime") + fields[12].parse::<u64>().expect("stime")
+}
+
+/// The peak resident memory of process `pid` so far, in KiB (`VmHWM` of its procfs status).
+pub fn peak_rss_kib(pid: i32) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .expect("status")
+        .lines()
+        .find_map(|line| line.strip_prefix("VmHWM:"))
+        .and_then(|value| value.trim().trim_end_matches("kB").trim().parse().ok())
+        .expect("VmHWM")
+}

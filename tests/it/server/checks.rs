@@ -287,19 +287,6 @@ async fn a_second_host_or_origin_or_an_absolute_target_naming_another_host_is_40
     assert_eq!(server.client().snapshot().await["run"], 0);
 }
 
-/// The CPU time (user and system) the process `pid` has used, in clock ticks.
-fn cpu_ticks(pid: i32) -> u64 {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).expect("stat");
-    // Fields after the command's closing parenthesis; utime and stime are the 12th and 13th.
-    let fields: Vec<&str> = stat
-        .rsplit_once(')')
-        .expect("stat")
-        .1
-        .split_whitespace()
-        .collect();
-    fields[11].parse::<u64>().expect("utime") + fields[12].parse::<u64>().expect("stime")
-}
-
 #[tokio::test]
 async fn a_server_out_of_descriptors_waits_instead_of_spinning_on_accept() {
     use rustix::process::{Pid, Resource, Rlimit, prlimit};
@@ -321,9 +308,9 @@ async fn a_server_out_of_descriptors_waits_instead_of_spinning_on_accept() {
         .map(|_| std::net::TcpStream::connect(server.addr).expect("connect"))
         .collect();
     std::thread::sleep(Duration::from_millis(500));
-    let before = cpu_ticks(server.pid());
+    let before = tests::cpu_ticks(server.pid());
     std::thread::sleep(Duration::from_secs(2));
-    let used = cpu_ticks(server.pid()) - before;
+    let used = tests::cpu_ticks(server.pid()) - before;
     // 100 ticks a second: a loop retrying accept at once burns about 200 here.
     assert!(
         used < 50,

@@ -118,13 +118,7 @@ impl Server {
 
     /// The server's peak resident memory so far, in KiB (procfs `VmHWM`).
     pub fn peak_rss_kib(&self) -> u64 {
-        let status =
-            std::fs::read_to_string(format!("/proc/{}/status", self.pid())).expect("status");
-        status
-            .lines()
-            .find_map(|line| line.strip_prefix("VmHWM:"))
-            .and_then(|value| value.trim().trim_end_matches("kB").trim().parse().ok())
-            .expect("VmHWM")
+        tests::peak_rss_kib(self.pid())
     }
 
     /// Waits for the exit; (code, stdout lines after the ready line, stderr).
