@@ -91,18 +91,25 @@ pub(crate) struct Signals {
 
 impl Signals {
     pub(crate) fn install() -> Result<Self, SignalsError> {
-        let numbers = NAMED.iter().map(|(number, _)| *number).chain(realtime());
-        let streams = numbers
-            .map(|number| {
-                let stop = StopSignal(number);
-                signal(SignalKind::from_raw(number))
-                    .map(|stream| (stop, stream))
-                    .map_err(|source| SignalsError {
+        let named = NAMED.iter().map(|(number, _)| (*number, true));
+        let numbers = named.chain(realtime().map(|number| (number, false)));
+        let mut streams = Vec::new();
+        for (number, required) in numbers {
+            let stop = StopSignal(number);
+            match signal(SignalKind::from_raw(number)) {
+                Ok(stream) => streams.push((stop, stream)),
+                // A real-time signal the system keeps for itself (valgrind reserves one, for
+                // instance) can never reach us: there is nothing to handle.
+                Err(source)
+                    if !required && source.kind() == std::io::ErrorKind::InvalidInput => {}
+                Err(source) => {
+                    return Err(SignalsError {
                         name: stop.name(),
                         source,
-                    })
-            })
-            .collect::<Result<_, _>>()?;
+                    });
+                }
+            }
+        }
         Ok(Self { streams })
     }
 
