@@ -4,7 +4,7 @@ use std::num::NonZeroUsize;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use session_domain::{LineBatch, LineFramer, Severity, Source, Stream, counted};
+use session_domain::{LineBatch, ReadFramer, ReadOrigin, Severity, Source, Stream, counted};
 use session_ports::{Clock, OutputClosed, OutputSender};
 use tokio::io::{AsyncRead, AsyncReadExt};
 
@@ -50,7 +50,11 @@ impl Delivery {
 /// Reads `pipe` until end of file. Every read becomes one batch, stamped with the time it was
 /// read; a read error ends the stream like end of file (what was framed is still delivered).
 pub(crate) async fn read_to_end(mut pipe: impl AsyncRead + Unpin, target: PipeTarget) {
-    let mut framer = LineFramer::new(target.max_line);
+    let origin = ReadOrigin {
+        source: target.source,
+        stream: target.stream,
+    };
+    let mut framer = ReadFramer::new(origin, target.max_line);
     let mut buffer = vec![0_u8; READ_SIZE];
     // Once the session stops listening, keep draining so the child never blocks on us.
     let mut listening = true;
@@ -74,17 +78,11 @@ pub(crate) async fn read_to_end(mut pipe: impl AsyncRead + Unpin, target: PipeTa
         if !listening {
             continue;
         }
-        let at = target.clock.now();
-        let chunk = &buffer[..read];
-        let mut batch = LineBatch::with_capacity(read, read / 32 + 1);
-        framer.push(chunk, |line| {
-            batch.push_framed(at, target.source, target.stream, line)
-        });
+        let batch = framer.frame(&buffer[..read], target.clock.now());
         listening = target.delivery.send(&target.output, batch).await.is_ok();
     }
     let at = target.clock.now();
-    let mut batch = LineBatch::new();
-    framer.finish(|line| batch.push_framed(at, target.source, target.stream, line));
+    let mut batch = framer.finish(at);
     let truncated = framer.truncated_lines();
     if truncated > 0 {
         let lines = if truncated == 1 {

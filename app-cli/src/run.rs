@@ -1,6 +1,7 @@
 //! Driving one run from the command line: signals, a closed stdout, `--stop-after`, and the
 //! exit code, which belongs to the first cause of a stop the session accepted.
 
+use std::num::NonZeroUsize;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -40,6 +41,13 @@ impl StopCause {
     }
 }
 
+/// A run of its own, with no server, has no one who could attach later: it keeps no events
+/// for replay (the sinks are handed every batch as it comes). `serve` keeps `[log] buffer_*`.
+const NOTHING_KEPT_FOR_REPLAY: LogLimits = LogLimits {
+    max_events: NonZeroUsize::MIN,
+    max_bytes: NonZeroUsize::MIN,
+};
+
 /// Runs the plan to a terminal state and returns the exit code.
 pub async fn run(plan: RunPlan) -> Result<i32, Fatal> {
     let mut signals = Signals::install().map_err(|error| Fatal::tool(error.to_string()))?;
@@ -52,10 +60,7 @@ pub async fn run(plan: RunPlan) -> Result<i32, Fatal> {
         .map_err(|error| Fatal::tool(format!("cannot start the output threads: {error}")))?;
 
     let settings = ServiceSettings {
-        limits: LogLimits {
-            max_events: plan.settings.config.log.buffer_events,
-            max_bytes: plan.settings.config.log.buffer_bytes,
-        },
+        limits: NOTHING_KEPT_FOR_REPLAY,
         ..ServiceSettings::default()
     };
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);

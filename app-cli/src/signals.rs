@@ -100,8 +100,7 @@ impl Signals {
                 Ok(stream) => streams.push((stop, stream)),
                 // A real-time signal the system keeps for itself (valgrind reserves one, for
                 // instance) can never reach us: there is nothing to handle.
-                Err(source)
-                    if !required && source.kind() == std::io::ErrorKind::InvalidInput => {}
+                Err(source) if !required && source.kind() == std::io::ErrorKind::InvalidInput => {}
                 Err(source) => {
                     return Err(SignalsError {
                         name: stop.name(),

@@ -14,8 +14,17 @@ use crate::{
     StateView, StepRecord, StepView, Stream, Timestamp, severity_of,
 };
 
-/// What a consumer is charged for holding one event, on top of its text (docs/events.md).
-pub const EVENT_OVERHEAD_BYTES: usize = 64;
+/// What holding one event costs on top of its text (docs/events.md): its record in its batch.
+pub const EVENT_OVERHEAD_BYTES: usize = std::mem::size_of::<LineRecord>();
+
+/// What holding one batch costs on top of its events: the shared allocation with its counts,
+/// the allocator's headers of the batch and its two buffers, and the buffer's slot for it.
+pub const BATCH_OVERHEAD_BYTES: usize = std::mem::size_of::<Batch>() + 16 + 3 * 16 + 16;
+
+/// What `buffer_bytes` must hold beyond `max_line` for the longest line to be kept: a round
+/// figure for the configuration, at least that line's record and its batch.
+pub const LONGEST_LINE_MARGIN_BYTES: usize = 256;
+const _: () = assert!(LONGEST_LINE_MARGIN_BYTES >= BATCH_OVERHEAD_BYTES + EVENT_OVERHEAD_BYTES);
 
 /// Lines that one read produced, not yet numbered.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -40,9 +49,9 @@ pub struct LineMeta {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-struct LineRecord {
-    meta: LineMeta,
-    text: Range<usize>,
+pub(crate) struct LineRecord {
+    pub(crate) meta: LineMeta,
+    pub(crate) text: Range<usize>,
 }
 
 impl LineBatch {
@@ -100,25 +109,7 @@ impl LineBatch {
         line: FramedLine<'_>,
     ) {
         let start = self.text.len();
-        // A cut line may end inside a character: that tail is part of what was cut.
-        let bytes = if line.truncated {
-            without_incomplete_tail(line.bytes)
-        } else {
-            line.bytes
-        };
-        match std::str::from_utf8(bytes) {
-            Ok(text) => self.text.push_str(text),
-            Err(_) => {
-                let text = String::from_utf8_lossy(bytes);
-                // U+FFFD takes three bytes: a cut line must still fit in the bytes it kept.
-                let text = if line.truncated {
-                    prefix_within(&text, line.bytes.len())
-                } else {
-                    &text
-                };
-                self.text.push_str(text);
-            }
-        }
+        push_decoded(&mut self.text, line);
         let severity = severity_of(source, stream, &self.text[start..]);
         let meta = LineMeta {
             at,
@@ -131,6 +122,11 @@ impl LineBatch {
             meta,
             text: start..self.text.len(),
         });
+    }
+
+    /// A batch made of `text` and records pointing into it.
+    pub(crate) fn from_parts(text: String, lines: Vec<LineRecord>) -> Self {
+        Self { text, lines }
     }
 
     /// Appends a session message (no stream, never truncated).
@@ -321,22 +317,38 @@ impl Batch {
         (0..self.len()).filter_map(|index| self.get(index))
     }
 
-    /// What holding the event at `index` costs against `buffer_bytes`.
+    /// What holding the event at `index` costs against `buffer_bytes`: its record and text,
+    /// and for the first event the batch's own overhead, so that the costs of a batch's events
+    /// add up to what the batch holds.
     pub fn cost_of(&self, index: usize) -> usize {
-        EVENT_OVERHEAD_BYTES
-            + match &self.body {
-                Body::Lines(lines) => lines.lines.get(index).map_or(0, |line| line.text.len()),
-                Body::State(change) => change.reason.as_ref().map_or(0, String::len),
-                Body::Step(record) => record.text_len(),
-            }
+        self.cost_of_range(index..index + 1)
+    }
+
+    /// What holding the events at `indexes` costs against `buffer_bytes`.
+    pub fn cost_of_range(&self, indexes: Range<usize>) -> usize {
+        let indexes = indexes.start.min(self.len())..indexes.end.min(self.len());
+        if indexes.is_empty() {
+            return 0;
+        }
+        let batch = if indexes.start == 0 {
+            BATCH_OVERHEAD_BYTES
+        } else {
+            0
+        };
+        let text: usize = match &self.body {
+            Body::Lines(lines) => lines.lines[indexes.clone()]
+                .iter()
+                .map(|line| line.text.len())
+                .sum(),
+            Body::State(change) => change.reason.as_ref().map_or(0, String::len),
+            Body::Step(record) => record.text_len(),
+        };
+        batch + EVENT_OVERHEAD_BYTES * indexes.len() + text
     }
 
     /// What holding every event costs against `buffer_bytes`.
     pub fn total_cost(&self) -> usize {
-        match &self.body {
-            Body::Lines(lines) => EVENT_OVERHEAD_BYTES * lines.len() + lines.text.len(),
-            Body::State(_) | Body::Step(_) => self.cost_of(0),
-        }
+        self.cost_of_range(0..self.len())
     }
 }
 
@@ -387,6 +399,30 @@ impl serde::Serialize for EventRef {
 
 /// `bytes` without a trailing incomplete UTF-8 sequence (the start of a character whose other
 /// bytes are missing).
+/// Appends a framed line's text, decoding it: invalid UTF-8 becomes U+FFFD, and a cut line
+/// still fits in the bytes it kept.
+pub(crate) fn push_decoded(text: &mut String, line: FramedLine<'_>) {
+    // A cut line may end inside a character: that tail is part of what was cut.
+    let bytes = if line.truncated {
+        without_incomplete_tail(line.bytes)
+    } else {
+        line.bytes
+    };
+    match std::str::from_utf8(bytes) {
+        Ok(valid) => text.push_str(valid),
+        Err(_) => {
+            let lossy = String::from_utf8_lossy(bytes);
+            // U+FFFD takes three bytes: a cut line must still fit in the bytes it kept.
+            let lossy = if line.truncated {
+                prefix_within(&lossy, line.bytes.len())
+            } else {
+                &lossy
+            };
+            text.push_str(lossy);
+        }
+    }
+}
+
 fn without_incomplete_tail(bytes: &[u8]) -> &[u8] {
     // A character takes at most four bytes: its start is among the last four.
     let last_start = bytes
@@ -469,7 +505,11 @@ mod tests {
 
     fn framed(bytes: &[u8], truncated: bool) -> (String, bool) {
         let mut batch = LineBatch::new();
-        let line = FramedLine { bytes, truncated };
+        let line = FramedLine {
+            bytes,
+            truncated,
+            chunk_offset: None,
+        };
         batch.push_framed(Timestamp::EPOCH, Source::Build, Stream::Stdout, line);
         let (meta, message) = batch.iter().next().expect("one line");
         (message.to_owned(), meta.truncated)
@@ -607,23 +647,28 @@ mod tests {
     }
 
     #[test]
-    fn lines_cost_64_plus_their_message_bytes() {
+    fn lines_cost_a_record_and_their_message_bytes_and_the_first_its_batch() {
         let mut lines = LineBatch::new();
         lines.push(stdout(), "");
         lines.push(stdout(), "0123456789");
         lines.push(stdout(), "é");
         let batch = Batch::lines(1, 1, lines);
         let costs: Vec<usize> = (0..batch.len()).map(|i| batch.cost_of(i)).collect();
-        assert_eq!(costs, [64, 74, 66]);
-        assert_eq!(batch.total_cost(), 64 + 74 + 66);
-        assert_eq!(EVENT_OVERHEAD_BYTES, 64);
+        let record = EVENT_OVERHEAD_BYTES;
+        assert_eq!(
+            costs,
+            [BATCH_OVERHEAD_BYTES + record, record + 10, record + 2]
+        );
+        assert_eq!(batch.total_cost(), costs.iter().sum::<usize>());
+        assert_eq!(batch.cost_of_range(1..3), costs[1] + costs[2]);
+        assert_eq!(batch.cost_of(3), 0, "no event, no cost");
     }
 
     #[rstest]
-    #[case::no_reason(None, 64)]
-    #[case::reason(Some("SIGINT received"), 64 + 15)]
-    #[case::multibyte_reason(Some("arrêt"), 64 + 6)]
-    fn a_state_change_costs_64_plus_its_reason(
+    #[case::no_reason(None, 0)]
+    #[case::reason(Some("SIGINT received"), 15)]
+    #[case::multibyte_reason(Some("arrêt"), 6)]
+    fn a_state_change_costs_a_batch_a_record_and_its_reason(
         #[case] reason: Option<&str>,
         #[case] expected: usize,
     ) {
@@ -638,6 +683,7 @@ mod tests {
                 failure: None,
             },
         );
+        let expected = BATCH_OVERHEAD_BYTES + EVENT_OVERHEAD_BYTES + expected;
         assert_eq!(batch.cost_of(0), expected);
         assert_eq!(batch.total_cost(), expected);
     }

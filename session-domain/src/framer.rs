@@ -15,6 +15,9 @@ pub struct FramedLine<'a> {
     pub bytes: &'a [u8],
     /// The line was longer than `max_line`; the rest up to its `\n` was discarded.
     pub truncated: bool,
+    /// Where `bytes` starts in the chunk given to [`LineFramer::push`], when the line lies in
+    /// that chunk (the common case); `None` when the framer assembled it from several chunks.
+    pub chunk_offset: Option<usize>,
 }
 
 /// Splits a byte stream into lines.
@@ -55,43 +58,46 @@ impl LineFramer {
 
     /// Frames `chunk`, calling `emit` for every line it completes.
     pub fn push(&mut self, chunk: &[u8], mut emit: impl FnMut(FramedLine<'_>)) {
-        let mut rest = chunk;
+        let mut start = 0;
         if self.discarding {
-            match find_newline(rest) {
+            match memchr::memchr(b'\n', chunk) {
                 Some(end) => {
                     self.discarding = false;
-                    rest = &rest[end + 1..];
+                    start = end + 1;
                 }
                 None => return,
             }
         }
         if !self.pending.is_empty() {
-            match find_newline(rest) {
+            match memchr::memchr(b'\n', &chunk[start..]) {
                 Some(end) => {
-                    self.complete_pending(&rest[..end], &mut emit);
-                    rest = &rest[end + 1..];
+                    self.complete_pending(&chunk[start..start + end], &mut emit);
+                    start += end + 1;
                 }
                 None => {
-                    self.extend_pending(rest, &mut emit);
+                    self.extend_pending(&chunk[start..], start, &mut emit);
                     return;
                 }
             }
         }
         // The hot path: nothing carried over, so every complete line is a slice of `chunk`.
-        while let Some(end) = find_newline(rest) {
-            let line = strip_cr(&rest[..end]);
+        let searched_from = start;
+        for_each_newline(&chunk[searched_from..], |end| {
+            let end = searched_from + end;
+            let line = strip_cr(&chunk[start..end]);
             if line.len() > self.max_line {
-                self.emit_cut(line, &mut emit);
+                self.emit_cut(line, start, &mut emit);
             } else {
                 emit(FramedLine {
                     bytes: line,
                     truncated: false,
+                    chunk_offset: Some(start),
                 });
             }
-            rest = &rest[end + 1..];
-        }
-        if !rest.is_empty() {
-            self.extend_pending(rest, &mut emit);
+            start = end + 1;
+        });
+        if start < chunk.len() {
+            self.extend_pending(&chunk[start..], start, &mut emit);
         }
     }
 
@@ -111,11 +117,13 @@ impl LineFramer {
             emit(FramedLine {
                 bytes: &self.pending[..kept],
                 truncated: true,
+                chunk_offset: None,
             });
         } else if !self.pending.is_empty() {
             emit(FramedLine {
                 bytes: &self.pending,
                 truncated: false,
+                chunk_offset: None,
             });
         }
         self.pending.clear();
@@ -145,6 +153,7 @@ impl LineFramer {
             emit(FramedLine {
                 bytes: &self.pending,
                 truncated: false,
+                chunk_offset: None,
             });
         } else {
             self.emit_pending_cut(tail, emit);
@@ -154,7 +163,12 @@ impl LineFramer {
 
     /// Adds `tail`, the start or the continuation of a line with no `\n` in sight, to the pending
     /// line, or emits the line cut if that makes it longer than `max_line`.
-    fn extend_pending(&mut self, tail: &[u8], emit: &mut impl FnMut(FramedLine<'_>)) {
+    fn extend_pending(
+        &mut self,
+        tail: &[u8],
+        tail_offset: usize,
+        emit: &mut impl FnMut(FramedLine<'_>),
+    ) {
         let held = self.pending.len() + tail.len();
         let last = tail.last().or(self.pending.last());
         if held <= self.max_line || (held == self.max_line + 1 && last == Some(&b'\r')) {
@@ -166,7 +180,7 @@ impl LineFramer {
         // and one trailing `\r` is dropped, at least `max_line + 1` bytes remain.
         self.discarding = true;
         if self.pending.is_empty() {
-            self.emit_cut(tail, emit);
+            self.emit_cut(tail, tail_offset, emit);
         } else {
             self.emit_pending_cut(tail, emit);
             self.pending.clear();
@@ -181,16 +195,18 @@ impl LineFramer {
         emit(FramedLine {
             bytes: &self.pending[..kept],
             truncated: true,
+            chunk_offset: None,
         });
     }
 
     /// Emits the first `max_line` bytes of `line`, which is longer, as a cut line.
-    fn emit_cut(&mut self, line: &[u8], emit: &mut impl FnMut(FramedLine<'_>)) {
+    fn emit_cut(&mut self, line: &[u8], offset: usize, emit: &mut impl FnMut(FramedLine<'_>)) {
         let head = &line[..self.max_line];
         self.truncated_lines += 1;
         emit(FramedLine {
             bytes: &head[..utf8_cut(head)],
             truncated: true,
+            chunk_offset: Some(offset),
         });
     }
 
@@ -223,29 +239,55 @@ impl LineFramer {
     }
 }
 
-/// The position of the first `\n` in `bytes`.
+/// Calls `found` with the position of every `\n` in `bytes`, in order.
 ///
-/// Tests eight bytes at a time (the SWAR "has zero byte" trick on `word ^ b'\n'` repeated),
-/// which measured about 1.6 times as fast as a byte loop on typical 60-byte log lines.
+/// Sixteen bytes at a time, as a bit mask of the newlines among them, then one step per newline
+/// found: a log line costs a few instructions for its search, where calling `memchr` once per
+/// line paid its set-up (made for long searches) every time.
 #[inline]
-fn find_newline(bytes: &[u8]) -> Option<usize> {
-    const ONES: u64 = u64::from_ne_bytes([0x01; 8]);
-    const HIGHS: u64 = u64::from_ne_bytes([0x80; 8]);
-    const NEWLINES: u64 = u64::from_ne_bytes([b'\n'; 8]);
-    let position = |part: &[u8]| part.iter().position(|&byte| byte == b'\n');
-    let mut words = bytes.chunks_exact(8);
-    let mut offset = 0;
-    for word in &mut words {
-        let mut array = [0_u8; 8];
-        array.copy_from_slice(word);
-        let diff = u64::from_ne_bytes(array) ^ NEWLINES;
-        // Non-zero exactly when some byte of `diff` is zero, that is some byte was `\n`.
-        if diff.wrapping_sub(ONES) & !diff & HIGHS != 0 {
-            return position(word).map(|index| offset + index);
+fn for_each_newline(bytes: &[u8], mut found: impl FnMut(usize)) {
+    let mut blocks = bytes.chunks_exact(16);
+    let mut base = 0;
+    for block in &mut blocks {
+        let mut newlines = newline_mask(block);
+        while newlines != 0 {
+            found(base + newlines.trailing_zeros() as usize);
+            newlines &= newlines - 1;
         }
-        offset += 8;
+        base += 16;
     }
-    position(words.remainder()).map(|index| offset + index)
+    for (index, &byte) in blocks.remainder().iter().enumerate() {
+        if byte == b'\n' {
+            found(base + index);
+        }
+    }
+}
+
+/// Bit `i` is set when `block[i]` is `\n`; `block` has 16 bytes.
+#[cfg(target_arch = "x86_64")]
+#[inline]
+fn newline_mask(block: &[u8]) -> u32 {
+    use std::arch::x86_64::{_mm_cmpeq_epi8, _mm_loadu_si128, _mm_movemask_epi8, _mm_set1_epi8};
+    assert!(block.len() >= 16);
+    // SAFETY: SSE2 is part of every x86_64 CPU, and the load reads the 16 bytes of `block`,
+    // which the assertion above guarantees exist (an unaligned load is allowed).
+    unsafe {
+        let bytes = _mm_loadu_si128(block.as_ptr().cast());
+        _mm_movemask_epi8(_mm_cmpeq_epi8(bytes, _mm_set1_epi8(b'\n' as i8))) as u32
+    }
+}
+
+/// Bit `i` is set when `block[i]` is `\n`; `block` has 16 bytes.
+#[cfg(not(target_arch = "x86_64"))]
+#[inline]
+fn newline_mask(block: &[u8]) -> u32 {
+    block
+        .iter()
+        .take(16)
+        .enumerate()
+        .fold(0, |mask, (index, &byte)| {
+            mask | u32::from(byte == b'\n') << index
+        })
 }
 
 /// `line` without one trailing `\r`.
@@ -313,17 +355,26 @@ mod tests {
     fn frame<'a>(max_line: usize, chunks: impl IntoIterator<Item = &'a [u8]>) -> Vec<Line> {
         let mut framer = framer(max_line);
         let mut lines = Vec::new();
-        let mut collect = |line: FramedLine<'_>| {
+        for chunk in chunks {
+            framer.push(chunk, |line| {
+                // A line said to lie in the chunk is exactly there.
+                if let Some(offset) = line.chunk_offset {
+                    assert_eq!(&chunk[offset..offset + line.bytes.len()], line.bytes);
+                }
+                lines.push(Line {
+                    bytes: line.bytes.to_vec(),
+                    truncated: line.truncated,
+                });
+            });
+            assert!(framer.pending_len() <= max_line + 1);
+        }
+        framer.finish(|line| {
+            assert_eq!(line.chunk_offset, None, "finish has no chunk");
             lines.push(Line {
                 bytes: line.bytes.to_vec(),
                 truncated: line.truncated,
             });
-        };
-        for chunk in chunks {
-            framer.push(chunk, &mut collect);
-            assert!(framer.pending_len() <= max_line + 1);
-        }
-        framer.finish(&mut collect);
+        });
         assert_eq!(framer.pending_len(), 0);
         lines
     }
@@ -395,19 +446,22 @@ mod tests {
     }
 
     #[test]
-    fn finds_the_first_newline_at_any_position() {
+    fn finds_every_newline_at_any_position() {
         for len in 0..40 {
             for newline in 0..=len {
-                let mut bytes: Vec<u8> =
-                    (0..len).map(|i| [b'a', 0x8a, 0x0b, 0xff][i % 4]).collect();
+                let mut bytes: Vec<u8> = (0..len)
+                    .map(|i| [b'a', 0x8a, 0x0b, 0xff, 0x09][i % 5])
+                    .collect();
                 if newline < len {
                     bytes[newline] = b'\n';
                     if newline + 3 < len {
                         bytes[newline + 3] = b'\n';
                     }
                 }
-                let expected = bytes.iter().position(|&byte| byte == b'\n');
-                assert_eq!(find_newline(&bytes), expected, "{bytes:?}");
+                let expected: Vec<usize> = (0..len).filter(|&i| bytes[i] == b'\n').collect();
+                let mut found = Vec::new();
+                for_each_newline(&bytes, |at| found.push(at));
+                assert_eq!(found, expected, "{bytes:?}");
             }
         }
     }

@@ -27,6 +27,7 @@ mod framer;
 mod json;
 mod log;
 mod machine;
+mod read_framer;
 mod run_mode;
 mod session;
 mod severity;
@@ -38,7 +39,10 @@ mod step_wire;
 mod termination;
 mod time;
 
-pub use batch::{Batch, EVENT_OVERHEAD_BYTES, EventRef, LineBatch, LineMeta, StateChange};
+pub use batch::{
+    BATCH_OVERHEAD_BYTES, Batch, EVENT_OVERHEAD_BYTES, EventRef, LONGEST_LINE_MARGIN_BYTES,
+    LineBatch, LineMeta, StateChange,
+};
 pub use count_text::counted;
 pub use duration_text::human_duration;
 pub use event::{Event, EventView, LogEvent, LogView, StateEvent, StateView, StepEvent, StepView};
@@ -48,6 +52,7 @@ pub use framer::{FramedLine, LineFramer};
 pub use json::{JsonWriter, write_missed_line};
 pub use log::{EventLog, LogLimits, ReadAfter};
 pub use machine::{InputKind, Rejected, Transition, transition};
+pub use read_framer::{ReadFramer, ReadOrigin};
 pub use run_mode::RunMode;
 pub use session::{
     CartridgeInfo, Effect, Handled, Input, PortFailure, PreparationEnd, RuntimeEnd, RuntimeInfo,

@@ -108,10 +108,7 @@ impl EventLog {
             if over_events >= remaining
                 || self.front_offset == 0 && self.whole_front_fits_excess(front)
             {
-                let cost: usize = (self.front_offset..front.len())
-                    .map(|i| front.cost_of(i))
-                    .sum();
-                self.held_bytes -= cost;
+                self.held_bytes -= front.cost_of_range(self.front_offset..front.len());
                 self.held_events -= remaining;
                 self.evicted_total += remaining as u64;
                 self.batches.pop_front();
@@ -205,8 +202,8 @@ mod tests {
 
     use super::*;
     use crate::{
-        EVENT_OVERHEAD_BYTES, EventView, LineMeta, SessionState, Severity, Source, Stream,
-        Timestamp,
+        BATCH_OVERHEAD_BYTES, EVENT_OVERHEAD_BYTES, EventView, LineMeta, SessionState, Severity,
+        Source, Stream, Timestamp,
     };
 
     fn limits(max_events: usize, max_bytes: usize) -> LogLimits {
@@ -261,12 +258,12 @@ mod tests {
         seqs(&log.read_after(0, usize::MAX))
     }
 
-    /// The cost the brief charges for events of this many message bytes.
+    const E: usize = EVENT_OVERHEAD_BYTES;
+    const B: usize = BATCH_OVERHEAD_BYTES;
+
+    /// What events of these message lengths cost, the first of their batch among them or not.
     fn cost(message_lens: &[usize]) -> usize {
-        message_lens
-            .iter()
-            .map(|len| EVENT_OVERHEAD_BYTES + len)
-            .sum()
+        message_lens.iter().map(|len| E + len).sum()
     }
 
     #[test]
@@ -321,12 +318,13 @@ mod tests {
         assert_eq!(log.oldest_held_seq(), 3);
         assert_eq!(log.evicted_total(), 2);
         assert_eq!(log.held_events(), 5);
-        assert_eq!(log.held_bytes(), cost(&[1; 5]));
+        // The first batch's overhead went with its first event.
+        assert_eq!(log.held_bytes(), B + cost(&[1; 5]));
 
         log.append_state(1, change(None));
         assert_eq!(held_seqs(&log), [4, 5, 6, 7, 8]);
         assert_eq!(log.evicted_total(), 3);
-        assert_eq!(log.held_bytes(), cost(&[1; 4]) + EVENT_OVERHEAD_BYTES);
+        assert_eq!(log.held_bytes(), B + cost(&[1; 4]) + B + E);
 
         // A batch bigger than the whole window keeps only its newest events.
         log.append_lines(1, lines(&["9", "10", "11", "12", "13", "14", "15"]));
@@ -337,56 +335,51 @@ mod tests {
     }
 
     #[test]
-    fn evicts_by_bytes_counting_64_plus_the_message() {
-        // Room for exactly three 10-byte lines.
-        let mut log = EventLog::new(limits(usize::MAX, cost(&[10; 3])));
+    fn evicts_by_bytes_counting_each_record_its_text_and_each_batch() {
+        // Room for two batches and three 10-byte lines.
+        let mut log = EventLog::new(limits(usize::MAX, 2 * B + cost(&[10; 3])));
         log.append_lines(1, sized_lines(2, 10));
-        assert_eq!(log.held_bytes(), 148);
+        assert_eq!(log.held_bytes(), B + cost(&[10; 2]));
         log.append_lines(1, sized_lines(2, 10));
-        // Partial eviction: one event of the first batch goes, its second stays.
+        // Partial eviction: one event of the first batch goes (with its batch's overhead),
+        // its second stays.
         assert_eq!(held_seqs(&log), [2, 3, 4]);
-        assert_eq!(log.held_bytes(), 222);
+        assert_eq!(log.held_bytes(), B + cost(&[10; 3]));
         assert_eq!(log.evicted_total(), 1);
 
-        // A state event costs 64 plus its reason: 10 bytes of reason evict one more line.
+        // A state event costs a batch, a record and its reason: it evicts one more line.
         log.append_state(1, change(Some("0123456789")));
         assert_eq!(held_seqs(&log), [3, 4, 5]);
-        assert_eq!(log.held_bytes(), 222);
-        // Without a reason it costs 64, which still needs one 74-byte line gone.
-        log.append_state(1, change(None));
-        assert_eq!(held_seqs(&log), [4, 5, 6]);
-        assert_eq!(log.held_bytes(), 74 + 74 + 64);
-        assert_eq!(log.evicted_total(), 3);
+        assert_eq!(log.held_bytes(), 2 * B + cost(&[10; 3]));
+        assert_eq!(log.evicted_total(), 2);
     }
 
     #[test]
     fn a_big_line_evicts_as_few_old_events_as_needed() {
-        let mut log = EventLog::new(limits(usize::MAX, 300));
+        let mut log = EventLog::new(limits(usize::MAX, 2 * B + cost(&[10; 4])));
         log.append_lines(1, sized_lines(2, 10));
         log.append_lines(1, sized_lines(2, 10));
-        assert_eq!(log.held_bytes(), 296);
-        // 100 more bytes: 396 - 300 = 96 over, so two 74-byte events go (one is not enough),
-        // not the whole 148-byte batch's worth plus more.
+        assert_eq!(log.held_bytes(), 2 * B + cost(&[10; 4]));
+        // B + E + 36 more: the first event (B + E + 10) is not enough, the second makes it.
         log.append_lines(1, sized_lines(1, 36));
         assert_eq!(held_seqs(&log), [3, 4, 5]);
-        assert_eq!(log.held_bytes(), 248);
+        assert_eq!(log.held_bytes(), 2 * B + cost(&[10, 10, 36]));
         assert_eq!(log.evicted_total(), 2);
 
         // Over by a whole batch or more: the front batch goes at once, then one more event.
-        log.append_lines(1, sized_lines(1, 200));
-        // 248 + 264 = 512: batch [3, 4] (148) goes -> 364, then 5 (100) -> 264.
+        log.append_lines(1, sized_lines(1, 200 + E));
         assert_eq!(held_seqs(&log), [6]);
-        assert_eq!(log.held_bytes(), 264);
+        assert_eq!(log.held_bytes(), B + cost(&[200 + E]));
         assert_eq!(log.evicted_total(), 5);
     }
 
     #[test]
     fn a_single_batch_larger_than_the_byte_budget_keeps_its_newest_events() {
-        let mut log = EventLog::new(limits(usize::MAX, 200));
+        let mut log = EventLog::new(limits(usize::MAX, cost(&[10; 2])));
         log.append_lines(1, sized_lines(5, 10));
-        // 5 * 74 = 370; keeping 2 (148) is the most that fits.
+        // The batch's overhead goes with its first event; two more lines fit.
         assert_eq!(held_seqs(&log), [4, 5]);
-        assert_eq!(log.held_bytes(), 148);
+        assert_eq!(log.held_bytes(), cost(&[10; 2]));
         assert_eq!(log.evicted_total(), 3);
         assert_eq!(log.oldest_held_seq(), 4);
         assert_eq!(log.last_seq(), 5);
@@ -394,7 +387,7 @@ mod tests {
 
     #[test]
     fn an_event_larger_than_the_budget_is_counted_then_evicted() {
-        let mut log = EventLog::new(limits(usize::MAX, 100));
+        let mut log = EventLog::new(limits(usize::MAX, B + cost(&[40])));
         log.append_lines(1, sized_lines(1, 50));
         assert_eq!(log.held_events(), 0);
         assert_eq!(log.held_bytes(), 0);

@@ -18,6 +18,13 @@ const ESC: u8 = 0x1b;
 /// Only ASCII bytes are compared, so any line is safe, and nothing is allocated.
 pub fn classify_severity(line: &str) -> Option<Severity> {
     let bytes = line.as_bytes();
+    // Most lines start with a letter that begins no level word: decided at once.
+    if bytes.first().is_some_and(|first| {
+        first.is_ascii_alphabetic()
+            && !matches!(first.to_ascii_lowercase(), b'e' | b'w' | b'i' | b'd' | b't')
+    }) {
+        return None;
+    }
     let mut at = skip_blanks(bytes, 0);
     let mut bracket_open = false;
     if bytes.get(at) == Some(&b'[') {
@@ -39,6 +46,13 @@ pub fn classify_severity(line: &str) -> Option<Severity> {
         }
     }
     // Eight letters are enough to reject a word longer than `warning` without reading it all.
+    // Most lines start with no level word at all: the first letter decides that at once.
+    if !bytes
+        .get(at)
+        .is_some_and(|first| matches!(first.to_ascii_lowercase(), b'e' | b'w' | b'i' | b'd' | b't'))
+    {
+        return None;
+    }
     let rest = &bytes[at..bytes.len().min(at + 8)];
     let word_len = rest
         .iter()

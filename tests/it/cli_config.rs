@@ -90,7 +90,7 @@ const BAD: &[(&str, &[&str])] = &[
     ),
     (
         "[runtime]\npath = \"./runtime.sh\"\n[log]\nmax_line = \"1MiB\"\nbuffer_bytes = \"1MiB\"\n",
-        &["[log] buffer_bytes", "max_line + 64"],
+        &["[log] buffer_bytes", "max_line + 256"],
     ),
     (
         "[runtime]\npath = \"./runtime.sh\"\n[shipper]\nbuild = []\n",

@@ -113,7 +113,7 @@ const BAD: &[Bad] = &[
         ("log", "buffer_bytes"),
         "\"64KiB\"",
         "\"64KiB\"",
-        "at least max_line + 64 bytes (65600 bytes), so that the longest line fits",
+        "at least max_line + 256 bytes (65792 bytes), so that the longest line fits",
     ),
     bad(
         ("runtime", "path"),

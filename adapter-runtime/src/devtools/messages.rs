@@ -74,6 +74,7 @@ mod tests {
             FramedLine {
                 bytes: line,
                 truncated,
+                chunk_offset: None,
             },
         );
         batch

@@ -31,6 +31,7 @@ impl OwnedLine {
         FramedLine {
             bytes: &self.bytes,
             truncated: self.truncated,
+            chunk_offset: None,
         }
     }
 }

@@ -198,7 +198,7 @@ pub(crate) const BUFFER_BYTES: Setting<NonZeroUsize> = Setting {
     key: "buffer_bytes",
     kind: kinds::SIZE,
     presence: Presence::Default("\"16MiB\""),
-    help: "bytes kept for them (64 per event plus its text); at least max_line + 64",
+    help: "bytes kept for them by `serve` (what each event really takes); at least max_line + 256",
     flag: None,
 };
 

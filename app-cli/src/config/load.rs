@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use adapter_shipper::{CartridgeConfig, ShipperConfig};
-use session_domain::{EVENT_OVERHEAD_BYTES, RunMode};
+use session_domain::{LONGEST_LINE_MARGIN_BYTES, RunMode};
 use session_ports::{InvalidSetting, SizeSetting};
 use toml::{Table, Value};
 
@@ -53,7 +53,8 @@ pub struct LogSection {
     pub max_line: NonZeroUsize,
     /// Events held for late subscribers.
     pub buffer_events: NonZeroUsize,
-    /// Bytes held for late subscribers (64 per event plus its text); at least `max_line` + 64.
+    /// Bytes held for late subscribers (what each event's record, text and batch really take);
+    /// at least `max_line` + 256.
     pub buffer_bytes: NonZeroUsize,
 }
 
@@ -239,7 +240,7 @@ impl Reader<'_> {
 
 /// `buffer_bytes` must hold the longest line; the error names the key that was written.
 fn check_the_longest_line_fits(reader: &Reader<'_>, log: LogSection) -> Result<(), ConfigError> {
-    let needed = log.max_line.get().saturating_add(EVENT_OVERHEAD_BYTES);
+    let needed = log.max_line.get().saturating_add(LONGEST_LINE_MARGIN_BYTES);
     if log.buffer_bytes.get() >= needed {
         return Ok(());
     }
@@ -248,14 +249,14 @@ fn check_the_longest_line_fits(reader: &Reader<'_>, log: LogSection) -> Result<(
         reader.invalid(
             &catalogue::BUFFER_BYTES,
             shown(log.buffer_bytes),
-            format!("at least max_line + 64 bytes ({needed} bytes), so that the longest line fits"),
+            format!("at least max_line + {LONGEST_LINE_MARGIN_BYTES} bytes ({needed} bytes), so that the longest line fits"),
         )
     } else {
         reader.invalid(
             &catalogue::MAX_LINE,
             shown(log.max_line),
             format!(
-                "at most buffer_bytes - 64 bytes (buffer_bytes is {} by default); raise [log] buffer_bytes too",
+                "at most buffer_bytes - {LONGEST_LINE_MARGIN_BYTES} bytes (buffer_bytes is {} by default); raise [log] buffer_bytes too",
                 SizeSetting(log.buffer_bytes.get() as u64)
             ),
         )
