@@ -18,11 +18,7 @@ const ESC: u8 = 0x1b;
 /// Only ASCII bytes are compared, so any line is safe, and nothing is allocated.
 pub fn classify_severity(line: &str) -> Option<Severity> {
     let bytes = line.as_bytes();
-    // Most lines start with a letter that begins no level word: decided at once.
-    if bytes.first().is_some_and(|first| {
-        first.is_ascii_alphabetic()
-            && !matches!(first.to_ascii_lowercase(), b'e' | b'w' | b'i' | b'd' | b't')
-    }) {
+    if starts_with_no_level_word(bytes) {
         return None;
     }
     let mut at = skip_blanks(bytes, 0);
@@ -74,8 +70,21 @@ pub fn default_severity(source: Source, stream: Stream) -> Severity {
 }
 
 /// The severity of a line read from `stream` of `source`.
+#[inline]
 pub fn severity_of(source: Source, stream: Stream, line: &str) -> Severity {
+    if starts_with_no_level_word(line.as_bytes()) {
+        return default_severity(source, stream);
+    }
     classify_severity(line).unwrap_or_else(|| default_severity(source, stream))
+}
+
+/// Most lines start with a letter that begins no level word: the first byte decides that,
+/// here, inline, before the full rule is called.
+#[inline]
+fn starts_with_no_level_word(bytes: &[u8]) -> bool {
+    bytes.first().is_some_and(|first| {
+        first.is_ascii_alphabetic() && !matches!(first | 0x20, b'e' | b'w' | b'i' | b'd' | b't')
+    })
 }
 
 /// The severity a level word names.
