@@ -338,6 +338,16 @@ impl Batch {
             Body::State(_) | Body::Step(_) => self.cost_of(0),
         }
     }
+
+    /// The lines, when this batch holds the lines of one read: for writers that go through
+    /// every line without building an [`EventView`] for each (their `seq` is `first_seq()`
+    /// plus their index, their run `run()`).
+    pub fn log_lines(&self) -> Option<&LineBatch> {
+        match &self.body {
+            Body::Lines(lines) => Some(lines),
+            Body::State(_) | Body::Step(_) => None,
+        }
+    }
 }
 
 /// A cheap handle to one event inside a shared batch. Serialises as the event.

@@ -25,6 +25,7 @@ mod failure;
 mod filter;
 mod framer;
 mod json;
+mod json_cache;
 mod log;
 mod machine;
 mod run_mode;
@@ -37,6 +38,7 @@ mod step;
 mod step_wire;
 mod termination;
 mod time;
+pub mod word_scan;
 
 pub use batch::{Batch, EVENT_OVERHEAD_BYTES, EventRef, LineBatch, LineMeta, StateChange};
 pub use count_text::counted;

@@ -31,9 +31,7 @@ impl LogFileWriter {
 
 impl BatchWriter for LogFileWriter {
     fn format(&mut self, batch: &Batch) {
-        for event in batch.iter() {
-            self.json.write_line(&event, &mut self.buffer);
-        }
+        self.json.write_batch(batch, &mut self.buffer);
     }
 
     fn pending(&self) -> usize {
