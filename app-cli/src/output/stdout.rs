@@ -41,17 +41,17 @@ impl StdoutWriter {
 
 impl BatchWriter for StdoutWriter {
     fn format(&mut self, batch: &Batch) {
-        for event in batch.iter() {
-            if let StdoutFormat::Human(human) = &mut self.format {
-                human.observe(&event);
+        match &mut self.format {
+            // The common case, every event as JSON, goes through the batch's lines directly.
+            StdoutFormat::Json(json) if self.filter.is_open() => {
+                json.write_batch(batch, &mut self.buffer);
             }
-            if !self.filter.passes(&event) {
-                continue;
+            StdoutFormat::Json(json) => {
+                for event in batch.iter().filter(|event| self.filter.passes(event)) {
+                    json.write_line(&event, &mut self.buffer);
+                }
             }
-            match &mut self.format {
-                StdoutFormat::Human(human) => human.write_event(&event, &mut self.buffer),
-                StdoutFormat::Json(json) => json.write_line(&event, &mut self.buffer),
-            }
+            StdoutFormat::Human(human) => human.write_batch(batch, &self.filter, &mut self.buffer),
         }
     }
 
