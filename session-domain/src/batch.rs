@@ -348,6 +348,16 @@ impl Batch {
             Body::State(_) | Body::Step(_) => None,
         }
     }
+
+    /// The one text the messages of [`log_lines`](Self::log_lines) are slices of, when this
+    /// batch holds lines: a writer can scan it once for bytes to escape instead of scanning
+    /// each message (`word_scan::NextFlagged`).
+    pub fn lines_text(&self) -> Option<&str> {
+        match &self.body {
+            Body::Lines(lines) => Some(&lines.text),
+            Body::State(_) | Body::Step(_) => None,
+        }
+    }
 }
 
 /// A cheap handle to one event inside a shared batch. Serialises as the event.

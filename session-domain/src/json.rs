@@ -8,7 +8,7 @@
 //! forms cannot drift apart.
 
 use crate::json_cache::{AtText, LogPrefix};
-use crate::word_scan::{bytes_below, bytes_equal, find_flagged};
+use crate::word_scan::{NextFlagged, bytes_below, bytes_equal, find_flagged};
 use crate::{
     AbnormalExit, Batch, EventView, Failure, LogView, Seq, StateView, StepPhase, StepView,
     Timestamp,
@@ -32,7 +32,7 @@ impl JsonWriter {
     /// Appends one event as its canonical JSON line.
     pub fn write_line(&mut self, event: &EventView<'_>, out: &mut Vec<u8>) {
         match event {
-            EventView::Log(log) => self.write_log(log, out),
+            EventView::Log(log) => self.write_log(log, MayNeedEscapes::Yes, out),
             EventView::State(state) => self.write_state(state, out),
             EventView::Step(step) => self.write_step(step, out),
         }
@@ -48,7 +48,15 @@ impl JsonWriter {
             }
             return;
         };
+        // One scan of the batch's text tells which messages need escaping: most need none, and
+        // are copied as they are.
+        let text = batch.lines_text().unwrap_or_default();
+        let mut escapes = NextFlagged::new(text.as_bytes(), find_escape);
         for (index, (meta, message)) in lines.iter().enumerate() {
+            let escape = match escapes.holds_flagged(message.as_bytes()) {
+                true => MayNeedEscapes::Yes,
+                false => MayNeedEscapes::No,
+            };
             let log = LogView {
                 seq: batch.first_seq() + index as Seq,
                 run: batch.run(),
@@ -59,14 +67,18 @@ impl JsonWriter {
                 message,
                 truncated: meta.truncated,
             };
-            self.write_log(&log, out);
+            self.write_log(&log, escape, out);
             out.push(b'\n');
         }
     }
 
-    fn write_log(&mut self, log: &LogView<'_>, out: &mut Vec<u8>) {
+    #[inline]
+    fn write_log(&mut self, log: &LogView<'_>, escape: MayNeedEscapes, out: &mut Vec<u8>) {
         out.extend_from_slice(self.log_prefix.text(log, &mut self.at));
-        write_escaped(log.message, out);
+        match escape {
+            MayNeedEscapes::Yes => write_escaped(log.message, out),
+            MayNeedEscapes::No => out.extend_from_slice(log.message.as_bytes()),
+        }
         if log.truncated {
             out.extend_from_slice(b"\",\"truncated\":true}");
         } else {
@@ -210,6 +222,18 @@ fn write_escaped(text: &str, out: &mut Vec<u8>) {
         start = index + 1;
     }
     out.extend_from_slice(&bytes[start..]);
+}
+
+/// Whether a message may hold bytes to escape, or is known to hold none.
+#[derive(Debug, Clone, Copy)]
+enum MayNeedEscapes {
+    Yes,
+    No,
+}
+
+/// The first byte to escape in `bytes` at or after `from`.
+fn find_escape(bytes: &[u8], from: usize) -> Option<usize> {
+    find_flagged(bytes, from, needs_escape)
 }
 
 /// Flags the bytes JSON strings must escape.

@@ -77,8 +77,10 @@ const LOG_START: &[u8] = b"{\"kind\":\"log\",\"seq\":";
 /// in place.
 #[derive(Debug, Default)]
 pub(crate) struct LogPrefix {
-    /// The `seq` and the rest `text` was written for.
-    written_for: Option<(Seq, LogHeadKey)>,
+    /// What `text` was written for, but its `seq`; `None` before the first line.
+    key: Option<LogHeadKey>,
+    /// The `seq` in `text`.
+    seq: Seq,
     text: Vec<u8>,
     /// Where the digits of `seq` end in `text` (they start at `LOG_START.len()`).
     seq_end: usize,
@@ -86,6 +88,7 @@ pub(crate) struct LogPrefix {
 
 impl LogPrefix {
     /// The text for `log`, changed in place when only its `seq` follows the last one's.
+    #[inline]
     pub(crate) fn text(&mut self, log: &LogView<'_>, at: &mut AtText) -> &[u8] {
         let key = LogHeadKey {
             run: log.run,
@@ -94,20 +97,24 @@ impl LogPrefix {
             severity: log.severity,
             stream: log.stream,
         };
-        let last_seq = match self.written_for {
-            Some((seq, written)) if written == key => Some(seq),
-            _ => None,
-        };
-        let up_to_date = match last_seq {
-            Some(seq) if seq == log.seq => true,
-            Some(seq) if seq.checked_add(1) == Some(log.seq) => self.count_up(),
-            _ => false,
-        };
-        if !up_to_date {
+        if self.key != Some(key) || !self.move_to(log.seq) {
             self.format(log.seq, key, at);
         }
-        self.written_for = Some((log.seq, key));
         &self.text
+    }
+
+    /// Makes the text's `seq` read `seq` in place: `false` unless it is the same or the next
+    /// one, with as many digits.
+    #[inline]
+    fn move_to(&mut self, seq: Seq) -> bool {
+        if seq == self.seq {
+            return true;
+        }
+        if self.seq.checked_add(1) != Some(seq) || !self.count_up() {
+            return false;
+        }
+        self.seq = seq;
+        true
     }
 
     /// Adds one to the digits of `seq` in place; `false` when they were all nines, since the
@@ -123,6 +130,9 @@ impl LogPrefix {
         false
     }
 
+    /// Writes the whole text: once per read, or at a jump of `seq`.
+    #[cold]
+    #[inline(never)]
     fn format(&mut self, seq: Seq, key: LogHeadKey, at: &mut AtText) {
         let text = &mut self.text;
         text.clear();
@@ -142,6 +152,8 @@ impl LogPrefix {
             text.extend_from_slice(stream.as_str().as_bytes());
         }
         text.extend_from_slice(b"\",\"message\":\"");
+        self.key = Some(key);
+        self.seq = seq;
     }
 }
 

@@ -435,7 +435,7 @@ fn meta(at: i64, source: Source, severity: Severity, stream: Option<Stream>) -> 
     }
 }
 
-/// The writer remembers the text around a line's message from the last line: a batch whose
+/// The writer remembers the text before a line's message from the last line: a batch whose
 /// time, severity, source, stream or cut changes midway, and back, must still match serde.
 #[test]
 fn a_batch_whose_lines_change_midway_matches_serde_line_by_line() {
@@ -473,13 +473,29 @@ fn a_batch_whose_lines_change_midway_matches_serde_line_by_line() {
         meta(TIMES[5], Source::Runtime, Severity::Warn, stdout),
         first,
     ];
+    // Clean messages and messages to escape at their first or last byte, side by side: the
+    // writer scans the batch's text once and copies clean messages as they are.
+    let messages = [
+        "clean line",
+        "ends in a quote\"",
+        "\u{1}starts with a control",
+        "",
+        "é and ✓, clean",
+        "back\\slash inside",
+        "a clean one longer than two words of eight bytes",
+    ];
     let mut lines = LineBatch::new();
     for (index, change) in changes.iter().enumerate() {
-        lines.push(*change, &format!("line {index} \"quoted\""));
+        lines.push(*change, messages[index % messages.len()]);
+    }
+    for (index, message) in messages.iter().enumerate() {
+        lines.push(first, &format!("{message} {index}"));
     }
     let mut writer = JsonWriter::default();
     // Seqs that carry (9 to 10, 99 to 100), a new run with the same times, and a jump back.
-    for (first_seq, run) in [(1, 1), (95, 1), (95, 2), (7, 2), (u64::MAX - 13, 3)] {
+    // The last batch ends at the highest seq there is.
+    let highest = u64::MAX - (lines.len() as u64 - 1);
+    for (first_seq, run) in [(1, 1), (95, 1), (95, 2), (7, 2), (highest, 3)] {
         let batch = Batch::lines(first_seq, run, lines.clone());
         let mut written = Vec::new();
         writer.write_batch(&batch, &mut written);

@@ -95,6 +95,51 @@ fn first_flagged(flags: u64) -> usize {
     (flags.trailing_zeros() / 8) as usize
 }
 
+/// Where the next flagged byte is in a text whose slices are asked about in order: one scan
+/// of the whole text, a few long runs, instead of one short scan per slice. `find` is the
+/// search (`find_flagged` with a test, or a search that also checks a found byte's context).
+#[derive(Debug)]
+pub struct NextFlagged<'t, F> {
+    text: &'t [u8],
+    find: F,
+    /// Where the last search started, and what it found.
+    from: usize,
+    next: Option<usize>,
+}
+
+impl<'t, F: Fn(&[u8], usize) -> Option<usize>> NextFlagged<'t, F> {
+    /// A cursor over `text`.
+    pub fn new(text: &'t [u8], find: F) -> Self {
+        let next = find(text, 0);
+        Self {
+            text,
+            find,
+            from: 0,
+            next,
+        }
+    }
+
+    /// Whether `slice` holds a flagged byte. A slice of the text after the last one asked
+    /// about costs no new search until it passes the next flagged byte; a slice that is not
+    /// part of the text is searched on its own.
+    pub fn holds_flagged(&mut self, slice: &[u8]) -> bool {
+        // Where `slice` starts in the text, told by addresses only (nothing is read through
+        // them); anything that does not fit inside the text is not a slice of it.
+        let start = (slice.as_ptr() as usize).wrapping_sub(self.text.as_ptr() as usize);
+        let Some(end) = start
+            .checked_add(slice.len())
+            .filter(|end| *end <= self.text.len())
+        else {
+            return (self.find)(slice, 0).is_some();
+        };
+        if start < self.from || self.next.is_some_and(|next| next < start) {
+            self.from = start;
+            self.next = (self.find)(self.text, start);
+        }
+        self.next.is_some_and(|next| next < end)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -128,6 +173,33 @@ mod tests {
                     }
                 }
             }
+        }
+    }
+
+    #[test]
+    fn next_flagged_tells_each_slice_as_a_search_of_its_own_would() {
+        let quote = |bytes: &[u8], from| find_flagged(bytes, from, |word| bytes_equal(word, b'"'));
+        let text = "clean\"one\"clean and clean again, then \"two\" and the end\"";
+        let bytes = text.as_bytes();
+        let boundaries: Vec<usize> = (0..=bytes.len()).step_by(3).chain([bytes.len()]).collect();
+        let slices: Vec<&[u8]> = boundaries
+            .windows(2)
+            .map(|pair| &bytes[pair[0]..pair[1]])
+            .collect();
+        let own = |slice: &[u8]| quote(slice, 0).is_some();
+        // In order, out of order, repeated, empty, and a slice of another text.
+        let mut cursor = NextFlagged::new(bytes, quote);
+        for slice in slices.iter().chain(slices.iter().rev()).chain(&slices) {
+            assert_eq!(cursor.holds_flagged(slice), own(slice), "{slice:?}");
+        }
+        for slice in [
+            &bytes[..0],
+            &bytes[bytes.len()..],
+            &bytes[5..6],
+            &b"x\"y"[..],
+            b"xy",
+        ] {
+            assert_eq!(cursor.holds_flagged(slice), own(slice), "{slice:?}");
         }
     }
 

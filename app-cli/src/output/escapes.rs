@@ -29,7 +29,7 @@ fn outside_printable_ascii(word: u64) -> u64 {
 /// The index of the first byte at or after `from` that starts something a terminal acts on:
 /// a C0 control but tab, DEL, or the lead byte of a C1 control. Read a word at a time: almost
 /// every line has none.
-fn find_control_start(bytes: &[u8], mut from: usize) -> Option<usize> {
+pub(crate) fn find_control_start(bytes: &[u8], mut from: usize) -> Option<usize> {
     loop {
         let candidate = find_flagged(bytes, from, control_candidates)?;
         if bytes[candidate] != 0xc2

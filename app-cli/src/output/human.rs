@@ -3,6 +3,7 @@
 //! (a run's sink, a resumed subscription): `step` events feed the summary and show nothing of
 //! their own (the `session` lines tell the same story in words), and a gap shows as a marker.
 
+use session_domain::word_scan::NextFlagged;
 use session_domain::{
     Batch, EventFilter, EventView, LogView, Seq, SessionState, Severity, Source, StateView,
     Timestamp, counted,
@@ -10,7 +11,7 @@ use session_domain::{
 use session_ports::SubscriptionItem;
 
 use super::color::{BLUE, BOLD, CYAN, DIM, GREEN, MAGENTA, RED, RESET, YELLOW};
-use super::escapes::{has_control_sequence, sanitize_into};
+use super::escapes::{find_control_start, has_control_sequence, sanitize_into};
 use super::local_time::LocalClock;
 use super::summary::RunSummary;
 
@@ -64,6 +65,10 @@ impl HumanFormat {
             }
         }
         let everything = filter.is_open();
+        // One scan of the batch's text tells which messages hold controls: most hold none,
+        // and are copied as they are.
+        let text = batch.lines_text().unwrap_or_default();
+        let mut controls = NextFlagged::new(text.as_bytes(), find_control_start);
         for (index, (meta, message)) in lines.iter().enumerate() {
             let log = LogView {
                 seq: batch.first_seq() + index as Seq,
@@ -76,7 +81,8 @@ impl HumanFormat {
                 truncated: meta.truncated,
             };
             if everything || filter.passes(&EventView::Log(log)) {
-                self.write_log(&log, out);
+                let controls = controls.holds_flagged(message.as_bytes());
+                self.write_log(&log, controls, out);
             }
         }
     }
@@ -89,7 +95,7 @@ impl HumanFormat {
     /// Appends one event's lines (none for a `step` event).
     pub fn write_event(&mut self, event: &EventView<'_>, out: &mut Vec<u8>) {
         match event {
-            EventView::Log(log) => self.write_log(log, out),
+            EventView::Log(log) => self.write_log(log, true, out),
             EventView::State(state) => self.write_state(state, out),
             EventView::Step(_) => {}
         }
@@ -117,7 +123,8 @@ impl HumanFormat {
         out.push(b'\n');
     }
 
-    fn write_log(&mut self, log: &LogView<'_>, out: &mut Vec<u8>) {
+    /// One log line; `may_hold_controls` is `false` for a message known to hold none.
+    fn write_log(&mut self, log: &LogView<'_>, may_hold_controls: bool, out: &mut Vec<u8>) {
         let prefix_for = (log.at, log.source, log.severity);
         if self.prefix_for != Some(prefix_for) {
             let mut prefix = std::mem::take(&mut self.prefix);
@@ -127,17 +134,24 @@ impl HumanFormat {
             self.prefix_for = Some(prefix_for);
         }
         out.extend_from_slice(&self.prefix);
+        let message = log.message;
         if self.color {
-            let color = severity_color(log.severity).filter(|_| !has_control_sequence(log.message));
+            let own_colors = may_hold_controls && has_control_sequence(message);
+            let color = severity_color(log.severity).filter(|_| !own_colors);
             if let Some(color) = color {
                 out.extend_from_slice(color.as_bytes());
             }
-            let kept = sanitize_into(log.message, true, out);
+            let kept = may_hold_controls && sanitize_into(message, true, out);
+            if !may_hold_controls {
+                out.extend_from_slice(message.as_bytes());
+            }
             if color.is_some() || kept {
                 out.extend_from_slice(RESET.as_bytes());
             }
+        } else if may_hold_controls {
+            sanitize_into(message, false, out);
         } else {
-            sanitize_into(log.message, false, out);
+            out.extend_from_slice(message.as_bytes());
         }
         if log.truncated {
             self.paint(DIM, out, |_, out| {
