@@ -350,6 +350,26 @@ impl Batch {
     pub fn total_cost(&self) -> usize {
         self.cost_of_range(0..self.len())
     }
+
+    /// The lines, when this batch holds the lines of one read: for writers that go through
+    /// every line without building an [`EventView`] for each (their `seq` is `first_seq()`
+    /// plus their index, their run `run()`).
+    pub fn log_lines(&self) -> Option<&LineBatch> {
+        match &self.body {
+            Body::Lines(lines) => Some(lines),
+            Body::State(_) | Body::Step(_) => None,
+        }
+    }
+
+    /// The one text the messages of [`log_lines`](Self::log_lines) are slices of, when this
+    /// batch holds lines: a writer can scan it once for bytes to escape instead of scanning
+    /// each message (`word_scan::NextFlagged`).
+    pub fn lines_text(&self) -> Option<&str> {
+        match &self.body {
+            Body::Lines(lines) => Some(&lines.text),
+            Body::State(_) | Body::Step(_) => None,
+        }
+    }
 }
 
 /// A cheap handle to one event inside a shared batch. Serialises as the event.

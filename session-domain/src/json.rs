@@ -1,20 +1,24 @@
 //! The canonical JSON lines of docs/events.md, written fast, for every output: stdout, the log
 //! file, and the server's streams.
 //!
-//! No intermediate `String`, no `fmt` for digits, the date and time of day formatted once per
-//! second. The tests check every kind of item against serde byte for byte, so the two forms
-//! cannot drift apart.
+//! No intermediate `String` and no `fmt` for digits. The lines of one read share their run,
+//! time, source, stream and mostly their severity, so a `log` line is the last line's text up
+//! to its message with the `seq` counted up in place (`json_cache.rs`), then the message,
+//! scanned a word at a time for bytes to escape and copied in clean runs. The tests check every kind of item against serde byte for byte, so the two
+//! forms cannot drift apart.
 
-use crate::{AbnormalExit, EventView, Failure, LogView, StateView, StepPhase, StepView, Timestamp};
+use crate::json_cache::{AtText, LogPrefix};
+use crate::word_scan::{NextFlagged, bytes_below, bytes_equal, find_flagged};
+use crate::{
+    AbnormalExit, Batch, EventView, Failure, LogView, Seq, StateView, StepPhase, StepView,
+    Timestamp,
+};
 
-const NANOS_PER_SECOND: i64 = 1_000_000_000;
-
-/// Writes canonical JSON lines, caching the formatted second of the last timestamp.
+/// Writes canonical JSON lines, remembering what the next line probably shares with the last.
 #[derive(Debug, Default)]
 pub struct JsonWriter {
-    /// The second the cached prefix belongs to, and `"YYYY-MM-DDTHH:MM:SS."`.
-    cached_second: Option<i64>,
-    second_prefix: Vec<u8>,
+    at: AtText,
+    log_prefix: LogPrefix,
 }
 
 /// Appends the `missed` item (`{"kind":"missed","count":n}`) as one line.
@@ -28,25 +32,53 @@ impl JsonWriter {
     /// Appends one event as its canonical JSON line.
     pub fn write_line(&mut self, event: &EventView<'_>, out: &mut Vec<u8>) {
         match event {
-            EventView::Log(log) => self.write_log(log, out),
+            EventView::Log(log) => self.write_log(log, MayNeedEscapes::Yes, out),
             EventView::State(state) => self.write_state(state, out),
             EventView::Step(step) => self.write_step(step, out),
         }
         out.push(b'\n');
     }
 
-    fn write_log(&mut self, log: &LogView<'_>, out: &mut Vec<u8>) {
-        self.write_head(b"log", log.seq, log.run, log.at, out);
-        out.extend_from_slice(b",\"source\":\"");
-        out.extend_from_slice(log.source.as_str().as_bytes());
-        out.extend_from_slice(b"\",\"severity\":\"");
-        out.extend_from_slice(log.severity.as_str().as_bytes());
-        if let Some(stream) = log.stream {
-            out.extend_from_slice(b"\",\"stream\":\"");
-            out.extend_from_slice(stream.as_str().as_bytes());
+    /// Appends every event of `batch`, each as its canonical JSON line: the same bytes as
+    /// [`write_line`](Self::write_line) for each, without building an `EventView` per line.
+    pub fn write_batch(&mut self, batch: &Batch, out: &mut Vec<u8>) {
+        let Some(lines) = batch.log_lines() else {
+            for event in batch.iter() {
+                self.write_line(&event, out);
+            }
+            return;
+        };
+        // One scan of the batch's text tells which messages need escaping: most need none, and
+        // are copied as they are.
+        let text = batch.lines_text().unwrap_or_default();
+        let mut escapes = NextFlagged::new(text.as_bytes(), find_escape);
+        for (index, (meta, message)) in lines.iter().enumerate() {
+            let escape = match escapes.holds_flagged(message.as_bytes()) {
+                true => MayNeedEscapes::Yes,
+                false => MayNeedEscapes::No,
+            };
+            let log = LogView {
+                seq: batch.first_seq() + index as Seq,
+                run: batch.run(),
+                at: meta.at,
+                source: meta.source,
+                severity: meta.severity,
+                stream: meta.stream,
+                message,
+                truncated: meta.truncated,
+            };
+            self.write_log(&log, escape, out);
+            out.push(b'\n');
         }
-        out.extend_from_slice(b"\",\"message\":\"");
-        write_escaped(log.message, out);
+    }
+
+    #[inline]
+    fn write_log(&mut self, log: &LogView<'_>, escape: MayNeedEscapes, out: &mut Vec<u8>) {
+        out.extend_from_slice(self.log_prefix.text(log, &mut self.at));
+        match escape {
+            MayNeedEscapes::Yes => write_escaped(log.message, out),
+            MayNeedEscapes::No => out.extend_from_slice(log.message.as_bytes()),
+        }
         if log.truncated {
             out.extend_from_slice(b"\",\"truncated\":true}");
         } else {
@@ -114,32 +146,8 @@ impl JsonWriter {
         write_u64(seq, out);
         out.extend_from_slice(b",\"run\":");
         write_u64(run, out);
-        out.extend_from_slice(b",\"at\":\"");
-        self.write_at(at, out);
-        out.push(b'"');
-    }
-
-    fn write_at(&mut self, at: Timestamp, out: &mut Vec<u8>) {
-        let nanos = at.unix_nanos();
-        let second = nanos.div_euclid(NANOS_PER_SECOND);
-        if self.cached_second != Some(second) {
-            self.second_prefix.clear();
-            // `second * NANOS_PER_SECOND` overflows below -9223372036 s: format `at` itself.
-            let whole = at.to_string();
-            // "YYYY-MM-DDTHH:MM:SS." of "YYYY-MM-DDTHH:MM:SS.nnnnnnnnnZ".
-            self.second_prefix
-                .extend_from_slice(&whole.as_bytes()[..whole.len() - 10]);
-            self.cached_second = Some(second);
-        }
-        out.extend_from_slice(&self.second_prefix);
-        let mut fraction = nanos.rem_euclid(NANOS_PER_SECOND) as u32;
-        let mut digits = [b'0'; 9];
-        for digit in digits.iter_mut().rev() {
-            *digit = b'0' + (fraction % 10) as u8;
-            fraction /= 10;
-        }
-        out.extend_from_slice(&digits);
-        out.push(b'Z');
+        out.extend_from_slice(b",\"at\":");
+        self.at.write(at, out);
     }
 }
 
@@ -189,7 +197,7 @@ fn write_i64(value: i64, out: &mut Vec<u8>) {
     write_u64(value.unsigned_abs(), out);
 }
 
-fn write_u64(mut value: u64, out: &mut Vec<u8>) {
+pub(crate) fn write_u64(mut value: u64, out: &mut Vec<u8>) {
     let mut digits = [0_u8; 20];
     let mut start = digits.len();
     loop {
@@ -208,30 +216,56 @@ fn write_u64(mut value: u64, out: &mut Vec<u8>) {
 fn write_escaped(text: &str, out: &mut Vec<u8>) {
     let bytes = text.as_bytes();
     let mut start = 0;
-    for (index, &byte) in bytes.iter().enumerate() {
-        let escape: &[u8] = match byte {
-            b'"' => b"\\\"",
-            b'\\' => b"\\\\",
-            b'\n' => b"\\n",
-            b'\r' => b"\\r",
-            b'\t' => b"\\t",
-            0x08 => b"\\b",
-            0x0c => b"\\f",
-            0x00..=0x1f => b"",
-            _ => continue,
-        };
+    while let Some(index) = find_flagged(bytes, start, needs_escape) {
         out.extend_from_slice(&bytes[start..index]);
-        if escape.is_empty() {
-            const HEX: &[u8; 16] = b"0123456789abcdef";
-            out.extend_from_slice(b"\\u00");
-            out.push(HEX[usize::from(byte >> 4)]);
-            out.push(HEX[usize::from(byte & 0xf)]);
-        } else {
-            out.extend_from_slice(escape);
-        }
+        write_escape(bytes[index], out);
         start = index + 1;
     }
     out.extend_from_slice(&bytes[start..]);
+}
+
+/// Whether a message may hold bytes to escape, or is known to hold none.
+#[derive(Debug, Clone, Copy)]
+enum MayNeedEscapes {
+    Yes,
+    No,
+}
+
+/// The first byte to escape in `bytes` at or after `from`.
+fn find_escape(bytes: &[u8], from: usize) -> Option<usize> {
+    find_flagged(bytes, from, needs_escape)
+}
+
+/// Flags the bytes JSON strings must escape.
+fn needs_escape(word: u64) -> u64 {
+    // Flipping bit 1 maps `"` (0x22) to 0x20 and keeps every byte below 0x20 below it, while
+    // 0x20, 0x21 and 0x23 become 0x22, 0x23 and 0x21: one test for both.
+    bytes_below(word ^ (u64::from_le_bytes([0x02; 8])), 0x21) | bytes_equal(word, b'\\')
+}
+
+fn write_escape(byte: u8, out: &mut Vec<u8>) {
+    let short: &[u8] = match byte {
+        b'"' => b"\\\"",
+        b'\\' => b"\\\\",
+        b'\n' => b"\\n",
+        b'\r' => b"\\r",
+        b'\t' => b"\\t",
+        0x08 => b"\\b",
+        0x0c => b"\\f",
+        _ => {
+            const HEX: &[u8; 16] = b"0123456789abcdef";
+            out.extend_from_slice(&[
+                b'\\',
+                b'u',
+                b'0',
+                b'0',
+                HEX[usize::from(byte >> 4)],
+                HEX[usize::from(byte & 0xf)],
+            ]);
+            return;
+        }
+    };
+    out.extend_from_slice(short);
 }
 
 #[cfg(test)]

@@ -5,8 +5,9 @@ use std::num::NonZeroI32;
 
 use super::*;
 use crate::{
-    Event, HandshakeFailure, LogEvent, SessionState, Severity, Signal, Source, StateEvent, Step,
-    StepEnd, StepEvent, StepFailure, StepName, StepOutcome, Stream, Termination,
+    Event, HandshakeFailure, LineBatch, LineMeta, LogEvent, SessionState, Severity, Signal, Source,
+    StateChange, StateEvent, Step, StepEnd, StepEvent, StepFailure, StepName, StepOutcome,
+    StepRecord, Stream, Termination,
 };
 
 const TIMES: [i64; 7] = [
@@ -363,5 +364,176 @@ fn malformed_step_events_are_rejected() {
     ] {
         let json = format!("{{{head},{rest}}}");
         assert!(serde_json::from_str::<Event>(&json).is_err(), "{json}");
+    }
+}
+
+/// `serde_json`'s line for each event of `batch`.
+fn serde_lines(batch: &Batch) -> String {
+    let mut expected = Vec::new();
+    for event in batch.iter() {
+        serde_json::to_writer(&mut expected, &event).expect("an event serialises");
+        expected.push(b'\n');
+    }
+    String::from_utf8(expected).expect("utf-8")
+}
+
+fn log_event(seq: u64, message: String) -> Event {
+    Event::Log(LogEvent {
+        seq,
+        run: 1,
+        at: Timestamp::from_unix_nanos(TIMES[4]),
+        source: Source::Runtime,
+        severity: Severity::Info,
+        stream: Some(Stream::Stdout),
+        message,
+        truncated: false,
+    })
+}
+
+/// The word-at-a-time scan reads eight bytes per step and the last one to seven on their own:
+/// a byte to escape at every position of every word and of the tail, alone, next to another,
+/// and right at the end, with clean bytes of every kind around it (below and above the bytes to
+/// escape, multi-byte characters whose bytes have the high bit set).
+#[test]
+fn escapes_at_every_position_of_a_word_match_serde() {
+    let mut writer = JsonWriter::default();
+    let mut seq = 0;
+    let specials = ['"', '\\', '\n', '\t', '\u{0}', '\u{1f}'];
+    let clean = [' ', '!', '#', '[', ']', '~', '\u{7f}', 'é', '€', '🎮'];
+    for length in 0..=26 {
+        for position in 0..length {
+            for special in specials {
+                for filler in clean {
+                    let mut message: Vec<char> = vec![filler; length];
+                    message[position] = special;
+                    seq += 1;
+                    check(&mut writer, &log_event(seq, message.iter().collect()));
+                    // A second one at the end, where the scan's last word ends.
+                    message[length - 1] = special;
+                    seq += 1;
+                    check(&mut writer, &log_event(seq, message.iter().collect()));
+                }
+            }
+        }
+    }
+    // Every byte to escape in a row, and clean text of every length around them.
+    for length in 0..=17 {
+        let padding = "x".repeat(length);
+        let message = format!("{padding}\"\\\u{1}\u{8}\u{c}\r\n{padding}");
+        seq += 1;
+        check(&mut writer, &log_event(seq, message));
+    }
+}
+
+fn meta(at: i64, source: Source, severity: Severity, stream: Option<Stream>) -> LineMeta {
+    LineMeta {
+        at: Timestamp::from_unix_nanos(at),
+        source,
+        severity,
+        stream,
+        truncated: false,
+    }
+}
+
+/// The writer remembers the text before a line's message from the last line: a batch whose
+/// time, severity, source, stream or cut changes midway, and back, must still match serde.
+#[test]
+fn a_batch_whose_lines_change_midway_matches_serde_line_by_line() {
+    let stdout = Some(Stream::Stdout);
+    let first = meta(TIMES[4], Source::Runtime, Severity::Info, stdout);
+    let changes = [
+        first,
+        first,
+        LineMeta {
+            severity: Severity::Error,
+            ..first
+        },
+        first,
+        meta(TIMES[4] + 1, Source::Runtime, Severity::Info, stdout),
+        meta(
+            TIMES[4] + 1_000_000_000,
+            Source::Runtime,
+            Severity::Info,
+            stdout,
+        ),
+        meta(TIMES[4] + 1, Source::Runtime, Severity::Info, stdout),
+        meta(TIMES[4], Source::Build, Severity::Info, stdout),
+        meta(
+            TIMES[4],
+            Source::Runtime,
+            Severity::Info,
+            Some(Stream::Stderr),
+        ),
+        meta(TIMES[4], Source::Session, Severity::Info, None),
+        LineMeta {
+            truncated: true,
+            ..first
+        },
+        first,
+        meta(TIMES[5], Source::Runtime, Severity::Warn, stdout),
+        first,
+    ];
+    // Clean messages and messages to escape at their first or last byte, side by side: the
+    // writer scans the batch's text once and copies clean messages as they are.
+    let messages = [
+        "clean line",
+        "ends in a quote\"",
+        "\u{1}starts with a control",
+        "",
+        "é and ✓, clean",
+        "back\\slash inside",
+        "a clean one longer than two words of eight bytes",
+    ];
+    let mut lines = LineBatch::new();
+    for (index, change) in changes.iter().enumerate() {
+        lines.push(*change, messages[index % messages.len()]);
+    }
+    for (index, message) in messages.iter().enumerate() {
+        lines.push(first, &format!("{message} {index}"));
+    }
+    let mut writer = JsonWriter::default();
+    // Seqs that carry (9 to 10, 99 to 100), a new run with the same times, and a jump back.
+    // The last batch ends at the highest seq there is.
+    let highest = u64::MAX - (lines.len() as u64 - 1);
+    for (first_seq, run) in [(1, 1), (95, 1), (95, 2), (7, 2), (highest, 3)] {
+        let batch = Batch::lines(first_seq, run, lines.clone());
+        let mut written = Vec::new();
+        writer.write_batch(&batch, &mut written);
+        assert_eq!(String::from_utf8_lossy(&written), serde_lines(&batch));
+    }
+}
+
+#[test]
+fn state_and_step_batches_are_written_as_their_event() {
+    let mut writer = JsonWriter::default();
+    let change = StateChange {
+        at: Timestamp::from_unix_nanos(TIMES[4]),
+        from: SessionState::Running,
+        to: SessionState::Stopping,
+        reason: Some("SIGINT received".to_owned()),
+        failure: None,
+    };
+    let record = StepRecord {
+        at: Timestamp::from_unix_nanos(TIMES[4] + 7),
+        step: StepName::Build,
+        phase: StepPhase::Started {
+            command: Some(vec!["prometeuc".to_owned()]),
+            pid: Some(3),
+        },
+    };
+    let mut lines = LineBatch::new();
+    lines.push(
+        meta(TIMES[4], Source::Runtime, Severity::Info, None),
+        "before",
+    );
+    for batch in [
+        Batch::lines(8, 1, lines.clone()),
+        Batch::state(9, 1, change),
+        Batch::step(10, 1, record),
+        Batch::lines(11, 1, lines),
+    ] {
+        let mut written = Vec::new();
+        writer.write_batch(&batch, &mut written);
+        assert_eq!(String::from_utf8_lossy(&written), serde_lines(&batch));
     }
 }

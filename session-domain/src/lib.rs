@@ -25,6 +25,7 @@ mod failure;
 mod filter;
 mod framer;
 mod json;
+mod json_cache;
 mod log;
 mod machine;
 mod read_framer;
@@ -38,6 +39,7 @@ mod step;
 mod step_wire;
 mod termination;
 mod time;
+pub mod word_scan;
 
 pub use batch::{
     BATCH_OVERHEAD_BYTES, Batch, EVENT_OVERHEAD_BYTES, EventRef, LONGEST_LINE_MARGIN_BYTES,

@@ -1,16 +1,46 @@
 //! Terminal escape sequences in children's output: kept (colours only) or removed; and control
 //! characters in the tool's own error lines, escaped.
 
-/// `true` for a byte that starts something a terminal acts on: a C0 control but tab, DEL, or
-/// the lead byte of a UTF-8 encoded C1 control (U+0080 to U+009F are `C2 80` to `C2 9F`).
-fn is_control_start(bytes: &[u8], index: usize) -> bool {
-    let byte = bytes[index];
-    byte < 0x20 && byte != b'\t'
-        || byte == 0x7f
-        || byte == 0xc2
-            && bytes
-                .get(index + 1)
+use session_domain::word_scan::{bytes_below, bytes_equal, find_flagged};
+
+/// Flags the bytes that may start something a terminal acts on: a C0 control but tab, DEL,
+/// and 0xC2, the lead byte of the UTF-8 encoded C1 controls (U+0080 to U+009F are `C2 80` to
+/// `C2 9F`), which also leads other characters (`°` is `C2 B0`).
+fn control_candidates(word: u64) -> u64 {
+    // Most words are printable ASCII (0x20 to 0x7e), which a cheaper test tells first.
+    if outside_printable_ascii(word) == 0 {
+        return 0;
+    }
+    bytes_below(word, 0x20) & !bytes_equal(word, b'\t')
+        | bytes_equal(word, 0x7f)
+        | bytes_equal(word, 0xc2)
+}
+
+/// Flags the bytes of `word` outside 0x20..=0x7e: below 0x20, DEL, or with the high bit set.
+fn outside_printable_ascii(word: u64) -> u64 {
+    const LOW_BITS: u64 = 0x7f7f_7f7f_7f7f_7f7f;
+    let low = word & LOW_BITS;
+    // The low seven bits reach the high bit plus 0x60 from 0x20 up, and plus 1 at 0x7f only.
+    let at_least_space = low + u64::from_le_bytes([0x60; 8]);
+    let delete = low + u64::from_le_bytes([0x01; 8]);
+    (word | delete | !at_least_space) & u64::from_le_bytes([0x80; 8])
+}
+
+/// The index of the first byte at or after `from` that starts something a terminal acts on:
+/// a C0 control but tab, DEL, or the lead byte of a C1 control. Read a word at a time: almost
+/// every line has none.
+pub(crate) fn find_control_start(bytes: &[u8], mut from: usize) -> Option<usize> {
+    loop {
+        let candidate = find_flagged(bytes, from, control_candidates)?;
+        if bytes[candidate] != 0xc2
+            || bytes
+                .get(candidate + 1)
                 .is_some_and(|next| (0x80..=0x9f).contains(next))
+        {
+            return Some(candidate);
+        }
+        from = candidate + 1;
+    }
 }
 
 /// Appends `message` to `out`, keeping SGR colour sequences (`ESC [ … m`) only when
@@ -19,50 +49,53 @@ fn is_control_start(bytes: &[u8], index: usize) -> bool {
 /// Returns `true` when a colour sequence was kept (the caller then resets after the line).
 pub(crate) fn sanitize_into(message: &str, keep_colors: bool, out: &mut Vec<u8>) -> bool {
     let bytes = message.as_bytes();
-    if !(0..bytes.len()).any(|index| is_control_start(bytes, index)) {
-        out.extend_from_slice(bytes);
-        return false;
-    }
     let mut kept_color = false;
+    // Clean runs are copied whole; `index` is where the next one starts.
     let mut index = 0;
-    while index < bytes.len() {
-        let byte = bytes[index];
-        if byte == 0x1b {
-            let end = escape_end(bytes, index + 1, bytes.get(index + 1).copied());
-            let sequence = &bytes[index..end];
-            if keep_colors
-                && sequence.len() >= 3
-                && sequence[1] == b'['
-                && sequence.last() == Some(&b'm')
-            {
-                out.extend_from_slice(sequence);
-                kept_color = true;
+    while let Some(start) = find_control_start(bytes, index) {
+        out.extend_from_slice(&bytes[index..start]);
+        index = match bytes[start] {
+            0x1b => {
+                let end = escape_end(bytes, start + 1, bytes.get(start + 1).copied());
+                let sequence = &bytes[start..end];
+                if keep_colors
+                    && sequence.len() >= 3
+                    && sequence[1] == b'['
+                    && sequence.last() == Some(&b'm')
+                {
+                    out.extend_from_slice(sequence);
+                    kept_color = true;
+                }
+                end
             }
-            index = end;
-        } else if byte == 0xc2 && is_control_start(bytes, index) {
-            // An 8-bit C1 control: CSI (U+009B), OSC (U+009D) and the string introducers
-            // start sequences as their ESC forms do; they are never kept, colour or not.
-            let introducer = match bytes[index + 1] {
-                0x9b => Some(b'['),
-                0x9d => Some(b']'),
-                0x90 => Some(b'P'),
-                0x98 => Some(b'X'),
-                0x9e => Some(b'^'),
-                0x9f => Some(b'_'),
-                _ => None,
-            };
-            index = match introducer {
-                Some(introducer) => escape_end(bytes, index + 1, Some(introducer)),
-                None => index + 2,
-            };
-        } else if is_control_start(bytes, index) {
-            index += 1;
-        } else {
-            out.push(byte);
-            index += 1;
-        }
+            0xc2 => {
+                // An 8-bit C1 control: CSI (U+009B), OSC (U+009D) and the string introducers
+                // start sequences as their ESC forms do; they are never kept, colour or not.
+                let introducer = match bytes[start + 1] {
+                    0x9b => Some(b'['),
+                    0x9d => Some(b']'),
+                    0x90 => Some(b'P'),
+                    0x98 => Some(b'X'),
+                    0x9e => Some(b'^'),
+                    0x9f => Some(b'_'),
+                    _ => None,
+                };
+                match introducer {
+                    Some(introducer) => escape_end(bytes, start + 1, Some(introducer)),
+                    None => start + 2,
+                }
+            }
+            _ => start + 1,
+        };
     }
+    out.extend_from_slice(&bytes[index..]);
     kept_color
+}
+
+/// `true` when `message` holds a control sequence introducer (`ESC [`), a colour perhaps.
+pub(crate) fn has_control_sequence(message: &str) -> bool {
+    // Most lines have no control byte at all, which one scan tells.
+    find_control_start(message.as_bytes(), 0).is_some() && message.contains("\x1b[")
 }
 
 /// The index just past an escape sequence whose introducer (`[`, `]`, …, as after ESC) is
@@ -155,6 +188,132 @@ mod tests {
             assert_eq!(clean(line, true), on, "{line:?}");
             assert_eq!(clean(line, false), off, "{line:?}");
         }
+    }
+
+    /// The byte-at-a-time rule this file used before it read words, kept as the reference.
+    fn reference(message: &str, keep_colors: bool) -> (String, bool) {
+        let is_control_start = |bytes: &[u8], index: usize| {
+            let byte = bytes[index];
+            byte < 0x20 && byte != b'\t'
+                || byte == 0x7f
+                || byte == 0xc2
+                    && bytes
+                        .get(index + 1)
+                        .is_some_and(|next| (0x80..=0x9f).contains(next))
+        };
+        let bytes = message.as_bytes();
+        let mut out = Vec::new();
+        let mut kept_color = false;
+        let mut index = 0;
+        while index < bytes.len() {
+            let byte = bytes[index];
+            if byte == 0x1b {
+                let end = escape_end(bytes, index + 1, bytes.get(index + 1).copied());
+                let sequence = &bytes[index..end];
+                if keep_colors
+                    && sequence.len() >= 3
+                    && sequence[1] == b'['
+                    && sequence.last() == Some(&b'm')
+                {
+                    out.extend_from_slice(sequence);
+                    kept_color = true;
+                }
+                index = end;
+            } else if byte == 0xc2 && is_control_start(bytes, index) {
+                let introducer = match bytes[index + 1] {
+                    0x9b => Some(b'['),
+                    0x9d => Some(b']'),
+                    0x90 => Some(b'P'),
+                    0x98 => Some(b'X'),
+                    0x9e => Some(b'^'),
+                    0x9f => Some(b'_'),
+                    _ => None,
+                };
+                index = match introducer {
+                    Some(introducer) => escape_end(bytes, index + 1, Some(introducer)),
+                    None => index + 2,
+                };
+            } else if is_control_start(bytes, index) {
+                index += 1;
+            } else {
+                out.push(byte);
+                index += 1;
+            }
+        }
+        (String::from_utf8(out).expect("stays UTF-8"), kept_color)
+    }
+
+    /// The scan reads eight bytes at a time and the last one to seven on their own: every kind
+    /// of control at every position of a word and of the tail, in clean text of every kind
+    /// (tab, `°` whose lead byte is that of the C1 controls, other multi-byte characters),
+    /// gives what the byte-at-a-time rule gives.
+    #[test]
+    fn controls_at_every_position_of_a_word_match_the_byte_rule() {
+        let controls = [
+            "",
+            "\x1b[31m",
+            "\x1b[2J",
+            "\x1b]0;t\x07",
+            "\x1b",
+            "\u{0}",
+            "\r",
+            "\u{1f}",
+            "\u{7f}",
+            "\u{85}",
+            "\u{9b}1m",
+            "\u{9d}x\u{9c}",
+            "\u{9f}",
+        ];
+        let fillers = ['a', '\t', ' ', '°', '\u{a0}', 'é', '🎮', '~'];
+        for length in 0..=20 {
+            for filler in fillers {
+                let clean: String = std::iter::repeat_n(filler, length).collect();
+                for control in controls {
+                    for position in 0..=length {
+                        let mut line: String = clean.chars().take(position).collect();
+                        line.push_str(control);
+                        line.extend(clean.chars().skip(position));
+                        // And the same control again at the end, where the last word ends.
+                        let twice = format!("{line}{control}");
+                        for line in [line, twice] {
+                            for keep in [true, false] {
+                                let mut out = Vec::new();
+                                let kept = sanitize_into(&line, keep, &mut out);
+                                let out = String::from_utf8(out).expect("stays UTF-8");
+                                assert_eq!((out, kept), reference(&line, keep), "{line:?}");
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn outside_printable_ascii_flags_exactly_the_bytes_outside_it() {
+        for fill in [0x00, 0x20, 0x41, 0x7e, 0x7f, 0xc2, 0xff] {
+            for at in 0..8 {
+                for byte in 0..=u8::MAX {
+                    let mut bytes = [fill; 8];
+                    bytes[at] = byte;
+                    let flags = outside_printable_ascii(u64::from_le_bytes(bytes));
+                    for (index, byte) in bytes.iter().enumerate() {
+                        let flagged = flags & (0x80 << (8 * index)) != 0;
+                        assert_eq!(flagged, !(0x20..=0x7e).contains(byte), "{bytes:x?}");
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn a_control_sequence_is_found_only_where_there_is_one() {
+        assert!(!has_control_sequence("plain ° text\twith tab and more"));
+        assert!(!has_control_sequence("a lone \x1b at the end\x1b"));
+        assert!(has_control_sequence(
+            "a colour \x1b[31m in a long enough line"
+        ));
+        assert!(has_control_sequence("\x1b[0m"));
     }
 
     #[test]

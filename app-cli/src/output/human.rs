@@ -3,11 +3,15 @@
 //! (a run's sink, a resumed subscription): `step` events feed the summary and show nothing of
 //! their own (the `session` lines tell the same story in words), and a gap shows as a marker.
 
-use session_domain::{EventView, LogView, SessionState, Severity, Source, StateView, counted};
+use session_domain::word_scan::NextFlagged;
+use session_domain::{
+    Batch, EventFilter, EventView, LogView, Seq, SessionState, Severity, Source, StateView,
+    Timestamp, counted,
+};
 use session_ports::SubscriptionItem;
 
 use super::color::{BLUE, BOLD, CYAN, DIM, GREEN, MAGENTA, RED, RESET, YELLOW};
-use super::escapes::sanitize_into;
+use super::escapes::{find_control_start, has_control_sequence, sanitize_into};
 use super::local_time::LocalClock;
 use super::summary::RunSummary;
 
@@ -23,6 +27,10 @@ pub struct HumanFormat {
     width: usize,
     clock: LocalClock,
     summary: RunSummary,
+    /// The text before the last log line's message (time, source column, severity marker),
+    /// and what it depends on: the lines of one read share it.
+    prefix: Vec<u8>,
+    prefix_for: Option<(Timestamp, Source, Severity)>,
 }
 
 impl HumanFormat {
@@ -33,6 +41,49 @@ impl HumanFormat {
             width: width.clamp(40, 240),
             clock: LocalClock::default(),
             summary: RunSummary::default(),
+            prefix: Vec::new(),
+            prefix_for: None,
+        }
+    }
+
+    /// Notes every event of `batch` and appends the lines of those `filter` passes.
+    pub fn write_batch(&mut self, batch: &Batch, filter: &EventFilter, out: &mut Vec<u8>) {
+        let Some(lines) = batch.log_lines() else {
+            for event in batch.iter() {
+                self.observe(&event);
+                if filter.passes(&event) {
+                    self.write_event(&event, out);
+                }
+            }
+            return;
+        };
+        // The summary takes nothing from a log line but its time, and keeps the first and the
+        // last it saw: the batch's first and last lines tell it everything the others would.
+        for index in [0, batch.len() - 1] {
+            if let Some(event) = batch.get(index) {
+                self.observe(&event);
+            }
+        }
+        let everything = filter.is_open();
+        // One scan of the batch's text tells which messages hold controls: most hold none,
+        // and are copied as they are.
+        let text = batch.lines_text().unwrap_or_default();
+        let mut controls = NextFlagged::new(text.as_bytes(), find_control_start);
+        for (index, (meta, message)) in lines.iter().enumerate() {
+            let log = LogView {
+                seq: batch.first_seq() + index as Seq,
+                run: batch.run(),
+                at: meta.at,
+                source: meta.source,
+                severity: meta.severity,
+                stream: meta.stream,
+                message,
+                truncated: meta.truncated,
+            };
+            if everything || filter.passes(&EventView::Log(log)) {
+                let controls = controls.holds_flagged(message.as_bytes());
+                self.write_log(&log, controls, out);
+            }
         }
     }
 
@@ -44,7 +95,7 @@ impl HumanFormat {
     /// Appends one event's lines (none for a `step` event).
     pub fn write_event(&mut self, event: &EventView<'_>, out: &mut Vec<u8>) {
         match event {
-            EventView::Log(log) => self.write_log(log, out),
+            EventView::Log(log) => self.write_log(log, true, out),
             EventView::State(state) => self.write_state(state, out),
             EventView::Step(_) => {}
         }
@@ -72,7 +123,46 @@ impl HumanFormat {
         out.push(b'\n');
     }
 
-    fn write_log(&mut self, log: &LogView<'_>, out: &mut Vec<u8>) {
+    /// One log line; `may_hold_controls` is `false` for a message known to hold none.
+    fn write_log(&mut self, log: &LogView<'_>, may_hold_controls: bool, out: &mut Vec<u8>) {
+        let prefix_for = (log.at, log.source, log.severity);
+        if self.prefix_for != Some(prefix_for) {
+            let mut prefix = std::mem::take(&mut self.prefix);
+            prefix.clear();
+            self.write_prefix(log, &mut prefix);
+            self.prefix = prefix;
+            self.prefix_for = Some(prefix_for);
+        }
+        out.extend_from_slice(&self.prefix);
+        let message = log.message;
+        if self.color {
+            let own_colors = may_hold_controls && has_control_sequence(message);
+            let color = severity_color(log.severity).filter(|_| !own_colors);
+            if let Some(color) = color {
+                out.extend_from_slice(color.as_bytes());
+            }
+            let kept = may_hold_controls && sanitize_into(message, true, out);
+            if !may_hold_controls {
+                out.extend_from_slice(message.as_bytes());
+            }
+            if color.is_some() || kept {
+                out.extend_from_slice(RESET.as_bytes());
+            }
+        } else if may_hold_controls {
+            sanitize_into(message, false, out);
+        } else {
+            out.extend_from_slice(message.as_bytes());
+        }
+        if log.truncated {
+            self.paint(DIM, out, |_, out| {
+                out.extend_from_slice(TRUNCATED_MARK.as_bytes())
+            });
+        }
+        out.push(b'\n');
+    }
+
+    /// The time, the source in its column, and without colour the severity's marker.
+    fn write_prefix(&mut self, log: &LogView<'_>, out: &mut Vec<u8>) {
         self.paint(DIM, out, |this, out| this.clock.write_hms(log.at, out));
         out.push(b' ');
         let source = log.source.as_str();
@@ -83,31 +173,9 @@ impl HumanFormat {
             b' ',
             SOURCE_COLUMN.saturating_sub(source.len()) + 1,
         ));
-        let (marker, color) = match log.severity {
-            Severity::Error => ("E ", Some(RED)),
-            Severity::Warn => ("W ", Some(YELLOW)),
-            Severity::Info => ("  ", None),
-            Severity::Debug | Severity::Trace => ("  ", Some(DIM)),
-        };
-        if self.color {
-            let color = color.filter(|_| !has_own_colors(log.message));
-            if let Some(color) = color {
-                out.extend_from_slice(color.as_bytes());
-            }
-            let kept = sanitize_into(log.message, true, out);
-            if color.is_some() || kept {
-                out.extend_from_slice(RESET.as_bytes());
-            }
-        } else {
-            out.extend_from_slice(marker.as_bytes());
-            sanitize_into(log.message, false, out);
+        if !self.color {
+            out.extend_from_slice(severity_marker(log.severity).as_bytes());
         }
-        if log.truncated {
-            self.paint(DIM, out, |_, out| {
-                out.extend_from_slice(TRUNCATED_MARK.as_bytes())
-            });
-        }
-        out.push(b'\n');
     }
 
     fn write_state(&mut self, state: &StateView<'_>, out: &mut Vec<u8>) {
@@ -184,8 +252,23 @@ impl HumanFormat {
     }
 }
 
-fn has_own_colors(message: &str) -> bool {
-    message.contains("\x1b[")
+/// Without colour, a line's severity shows as a marker before its message.
+fn severity_marker(severity: Severity) -> &'static str {
+    match severity {
+        Severity::Error => "E ",
+        Severity::Warn => "W ",
+        Severity::Info | Severity::Debug | Severity::Trace => "  ",
+    }
+}
+
+/// With colour, as the message's colour, unless the message brings its own.
+fn severity_color(severity: Severity) -> Option<&'static str> {
+    match severity {
+        Severity::Error => Some(RED),
+        Severity::Warn => Some(YELLOW),
+        Severity::Info => None,
+        Severity::Debug | Severity::Trace => Some(DIM),
+    }
 }
 
 fn source_color(source: Source) -> &'static str {
@@ -201,16 +284,132 @@ fn source_color(source: Source) -> &'static str {
 
 #[cfg(test)]
 mod tests {
-    use session_domain::Timestamp;
+    use std::sync::Arc;
+
+    use session_domain::{
+        EventKind, EventLog, LineBatch, LineMeta, LogLimits, StateChange, StepEnd, StepName,
+        StepOutcome, StepPhase, StepRecord, Stream,
+    };
 
     use super::*;
+
+    fn at(millis: i64) -> Timestamp {
+        Timestamp::from_unix_nanos(1_775_469_600_000_000_000 + millis * 1_000_000)
+    }
+
+    /// A run's batches: lines whose time, source and severity change midway and back, with
+    /// colours and controls in their messages, between a state change and a step's end.
+    fn batches() -> Vec<Arc<Batch>> {
+        let mut log = EventLog::new(LogLimits::default());
+        let state = |millis, from, to| StateChange {
+            at: at(millis),
+            from,
+            to,
+            reason: None,
+            failure: None,
+        };
+        let mut batches =
+            vec![log.append_state(1, state(0, SessionState::Idle, SessionState::Preparing))];
+        let meta = |millis, source, severity| LineMeta {
+            at: at(millis),
+            source,
+            severity,
+            stream: Some(Stream::Stdout),
+            truncated: false,
+        };
+        let mut lines = LineBatch::new();
+        let changes = [
+            meta(1, Source::Build, Severity::Info),
+            meta(1, Source::Build, Severity::Info),
+            meta(1, Source::Build, Severity::Error),
+            meta(1, Source::Build, Severity::Info),
+            meta(2, Source::Build, Severity::Info),
+            meta(1_002, Source::Build, Severity::Warn),
+            meta(1_002, Source::Runtime, Severity::Debug),
+            meta(1_002, Source::Session, Severity::Trace),
+            LineMeta {
+                truncated: true,
+                ..meta(1_002, Source::Session, Severity::Trace)
+            },
+            meta(3_600_002, Source::Build, Severity::Info),
+        ];
+        let messages = [
+            "plain",
+            "\x1b[31mred\x1b[0m",
+            "bell\u{7} °",
+            "tab\tcsi \u{9b}2J",
+        ];
+        for (index, meta) in changes.into_iter().enumerate() {
+            lines.push(meta, messages[index % messages.len()]);
+        }
+        batches.extend(log.append_lines(1, lines));
+        batches.push(log.append_step(
+            1,
+            StepRecord {
+                at: at(3_600_010),
+                step: StepName::Build,
+                phase: StepPhase::Ended(StepEnd {
+                    duration_ms: 5,
+                    outcome: StepOutcome::Succeeded,
+                    exit: None,
+                }),
+            },
+        ));
+        let mut last = LineBatch::new();
+        last.push(meta(3_600_020, Source::Runtime, Severity::Info), "last");
+        batches.extend(log.append_lines(1, last));
+        batches
+    }
+
+    /// A formatter remembers the text before a line's message from the last line: every line of
+    /// a batch must read as it would alone, through a new formatter, whatever changes midway.
+    #[test]
+    fn a_batch_reads_as_each_of_its_events_alone() {
+        let filters = [
+            EventFilter::default(),
+            EventFilter {
+                min_severity: Some(Severity::Warn),
+                ..EventFilter::default()
+            },
+            EventFilter {
+                sources: Some(vec![Source::Build]),
+                kinds: Some(vec![EventKind::Log]),
+                ..EventFilter::default()
+            },
+        ];
+        for color in [false, true] {
+            for filter in &filters {
+                let mut batched = HumanFormat::new(color, 80);
+                let mut alone = HumanFormat::new(color, 80);
+                let (mut written, mut expected) = (Vec::new(), Vec::new());
+                for batch in batches() {
+                    batched.write_batch(&batch, filter, &mut written);
+                    for event in batch.iter() {
+                        alone.observe(&event);
+                        if filter.passes(&event) {
+                            HumanFormat::new(color, 80).write_event(&event, &mut expected);
+                        }
+                    }
+                }
+                assert_eq!(
+                    String::from_utf8_lossy(&written),
+                    String::from_utf8_lossy(&expected)
+                );
+                // The summary saw the first and last lines of each batch only, and tells the same.
+                assert_eq!(
+                    batched.summary(SessionState::Stopped, 0),
+                    alone.summary(SessionState::Stopped, 0)
+                );
+            }
+        }
+    }
 
     fn state_line(width: usize, reason: &str) -> String {
         let mut format = HumanFormat::new(false, width);
         let view = StateView {
             seq: 1,
             run: 1,
-            at: Timestamp::from_unix_nanos(0),
+            at: at(0),
             from: SessionState::Running,
             to: SessionState::Stopping,
             reason: Some(reason),

@@ -3,6 +3,7 @@
 mod color;
 mod escapes;
 mod human;
+mod json_feed;
 mod local_time;
 mod log_file;
 mod outputs;

@@ -1,10 +1,14 @@
 //! The CLI's sinks, wired: the log file (every event) first, then stdout, each on its own
-//! thread; stdout shows nothing the log file has not written first.
+//! thread; stdout shows nothing the log file has not written first. When stdout shows every
+//! event as JSON, the log file's thread hands it the bytes it wrote (`json_feed.rs`), so
+//! events are formatted once; otherwise stdout formats its own and waits for the log file's
+//! watermark.
 
 use std::fs::File;
 
 use session_ports::LogSink;
 
+use super::json_feed::json_feed;
 use super::sink_thread::{Finished, SinkThread, start_sink_thread};
 use session_domain::EventFilter;
 
@@ -48,17 +52,32 @@ pub(crate) fn start_outputs(
     log_file: Option<File>,
 ) -> std::io::Result<Outputs> {
     let mut sinks: Vec<Box<dyn LogSink>> = Vec::new();
-    let (log_file, after) = match log_file {
-        Some(file) => {
-            let (sink, thread, written) =
-                start_sink_thread("log-file", LogFileWriter::new(file), None)?;
-            sinks.push(Box::new(sink));
-            (Some(thread), Some(written))
-        }
-        None => (None, None),
+    let Some(file) = log_file else {
+        let (sink, stdout, _) =
+            start_sink_thread("stdout", StdoutWriter::new(format, filter), None)?;
+        sinks.push(Box::new(sink));
+        return Ok(Outputs {
+            sinks,
+            threads: OutputThreads {
+                log_file: None,
+                stdout,
+            },
+        });
     };
-    let (sink, stdout, _) = start_sink_thread("stdout", StdoutWriter::new(format, filter), after)?;
+    let shows_the_log_file = matches!(format, StdoutFormat::Json(_)) && filter.is_open();
+    let (feed, fed) = shows_the_log_file.then(json_feed).unzip();
+    let (sink, log_file, written) =
+        start_sink_thread("log-file", LogFileWriter::new(file, feed), None)?;
     sinks.push(Box::new(sink));
+    let writer = StdoutWriter::new(format, filter);
+    let (writer, after) = match fed {
+        // Receiving the log file's bytes is its watermark.
+        Some(fed) => (writer.fed_by_log_file(fed), None),
+        None => (writer, Some(written)),
+    };
+    let (sink, stdout, _) = start_sink_thread("stdout", writer, after)?;
+    sinks.push(Box::new(sink));
+    let log_file = Some(log_file);
     Ok(Outputs {
         sinks,
         threads: OutputThreads { log_file, stdout },

@@ -22,14 +22,18 @@ const CHANNEL_BATCHES: usize = 2;
 
 /// What a sink thread does with the batches it receives.
 pub(crate) trait BatchWriter: Send + 'static {
-    /// Formats every event of `batch` into the writer's buffer; no I/O.
-    fn format(&mut self, batch: &Batch);
+    /// Formats every event of `batch` into the writer's buffer (or keeps it); no I/O.
+    fn format(&mut self, batch: &Arc<Batch>);
 
     /// Bytes formatted and not yet written.
     fn pending(&self) -> usize;
 
     /// Writes what is buffered to the destination and makes it visible to its reader.
     fn write_out(&mut self) -> Result<(), SinkError>;
+
+    /// The thread is ending (everything written, or a failure): let go of what another
+    /// thread waits on, before the writer goes back to whoever joins the thread.
+    fn finish(&mut self) {}
 }
 
 /// How far a sink thread has written, so that another can wait for it: the log file holds
@@ -202,6 +206,7 @@ struct Worker<W> {
 impl<W: BatchWriter> Worker<W> {
     fn run(mut self, mut batches: mpsc::Receiver<Arc<Batch>>) -> W {
         let result = self.write_all(&mut batches);
+        self.writer.finish();
         if let Err(error) = result {
             *self.failure.lock().unwrap_or_else(PoisonError::into_inner) = Some(error);
         }
@@ -263,7 +268,7 @@ mod tests {
     }
 
     impl BatchWriter for Recording {
-        fn format(&mut self, batch: &Batch) {
+        fn format(&mut self, batch: &Arc<Batch>) {
             self.formatted = Some(batch.last_seq());
         }
 
@@ -427,7 +432,7 @@ mod tests {
     }
 
     impl BatchWriter for FailsWhenLetGo {
-        fn format(&mut self, _batch: &Batch) {
+        fn format(&mut self, _batch: &Arc<Batch>) {
             self.pending = true;
         }
 

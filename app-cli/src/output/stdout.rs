@@ -1,11 +1,13 @@
 //! Stdout: the human or JSON format, filtered by `--source` and `--min-severity`.
 
 use std::io::{self, Write};
+use std::sync::Arc;
 
 use session_domain::{Batch, EventFilter, JsonWriter};
 use session_ports::SinkError;
 
 use super::human::HumanFormat;
+use super::json_feed::FedJson;
 use super::sink_thread::BatchWriter;
 
 /// How stdout names itself in errors and stop reasons.
@@ -26,6 +28,8 @@ pub(crate) struct StdoutWriter {
     buffer: Vec<u8>,
     /// The reader went away (`| head`): nothing more is written, the summary included.
     pub(crate) closed: bool,
+    /// What the log file wrote, shown as it is while the log file goes on (`json_feed.rs`).
+    fed: Option<FedJson>,
 }
 
 impl StdoutWriter {
@@ -35,49 +39,81 @@ impl StdoutWriter {
             filter,
             buffer: Vec::new(),
             closed: false,
+            fed: None,
+        }
+    }
+
+    /// This writer, showing what the log file wrote instead of formatting, but for what the
+    /// log file never writes. Only for JSON with an open filter: the log file's bytes are
+    /// exactly those it would format.
+    pub(crate) fn fed_by_log_file(mut self, fed: FedJson) -> Self {
+        self.fed = Some(fed);
+        self
+    }
+
+    fn failure(&mut self, error: io::Error) -> SinkError {
+        if error.kind() == io::ErrorKind::BrokenPipe {
+            self.closed = true;
+            SinkError::Closed {
+                sink: STDOUT_SINK.to_owned(),
+            }
+        } else {
+            SinkError::Failed {
+                sink: STDOUT_SINK.to_owned(),
+                message: error.to_string(),
+            }
+        }
+    }
+
+    /// Shows what the log file wrote of the batches kept; once it has ended, what it never
+    /// wrote is formatted into the buffer, and every later batch too.
+    fn show_fed(&mut self) -> Result<(), SinkError> {
+        let (Some(fed), StdoutFormat::Json(json)) = (&mut self.fed, &mut self.format) else {
+            return Ok(());
+        };
+        match fed.show_waiting(write_stdout_waiting, json, &mut self.buffer) {
+            Ok(true) => Ok(()),
+            Ok(false) => {
+                self.fed = None;
+                Ok(())
+            }
+            Err(error) => Err(self.failure(error)),
         }
     }
 }
 
 impl BatchWriter for StdoutWriter {
-    fn format(&mut self, batch: &Batch) {
-        for event in batch.iter() {
-            if let StdoutFormat::Human(human) = &mut self.format {
-                human.observe(&event);
+    fn format(&mut self, batch: &Arc<Batch>) {
+        if let Some(fed) = &mut self.fed {
+            fed.keep(batch);
+            return;
+        }
+        match &mut self.format {
+            // The common case, every event as JSON, goes through the batch's lines directly.
+            StdoutFormat::Json(json) if self.filter.is_open() => {
+                json.write_batch(batch, &mut self.buffer);
             }
-            if !self.filter.passes(&event) {
-                continue;
+            StdoutFormat::Json(json) => {
+                for event in batch.iter().filter(|event| self.filter.passes(event)) {
+                    json.write_line(&event, &mut self.buffer);
+                }
             }
-            match &mut self.format {
-                StdoutFormat::Human(human) => human.write_event(&event, &mut self.buffer),
-                StdoutFormat::Json(json) => json.write_line(&event, &mut self.buffer),
-            }
+            StdoutFormat::Human(human) => human.write_batch(batch, &self.filter, &mut self.buffer),
         }
     }
 
     fn pending(&self) -> usize {
-        self.buffer.len()
+        self.buffer.len() + self.fed.as_ref().map_or(0, FedJson::pending)
     }
 
     fn write_out(&mut self) -> Result<(), SinkError> {
-        let mut lock = io::stdout().lock();
-        let written =
-            write_all_waiting(&mut lock, &self.buffer).and_then(|()| flush_waiting(&mut lock));
-        drop(lock);
+        self.show_fed()?;
+        if self.buffer.is_empty() {
+            return Ok(());
+        }
+        let written = write_stdout_waiting(&self.buffer);
         self.buffer.clear();
-        written.map_err(|error| {
-            if error.kind() == io::ErrorKind::BrokenPipe {
-                self.closed = true;
-                SinkError::Closed {
-                    sink: STDOUT_SINK.to_owned(),
-                }
-            } else {
-                SinkError::Failed {
-                    sink: STDOUT_SINK.to_owned(),
-                    message: error.to_string(),
-                }
-            }
-        })
+        written.map_err(|error| self.failure(error))
     }
 }
 

@@ -3,7 +3,7 @@
 use std::io::Read;
 use std::os::unix::fs::PermissionsExt;
 
-use super::support::{Project, Running, Setup, events};
+use super::support::{Project, Running, Setup, assert_gapless, events};
 
 /// A runtime that says one line, waits (silent) until the file `go` exists in the project,
 /// says one more line, then stays silent forever.
@@ -68,6 +68,13 @@ fn a_log_file_that_fails_on_the_last_line_before_a_quiet_spell_stops_the_run_wit
         "{stderr}"
     );
     let told = events(&lines.join("\n"));
+    // Stdout shows what the log file wrote as long as it could, then formats the rest itself:
+    // every event, the line the log file failed on included.
+    assert_gapless(&told);
+    assert!(
+        told.iter().any(|event| event["message"] == "one more line"),
+        "{lines:?}"
+    );
     let last = told.last().expect("events");
     assert_eq!(last["to"], "stopped", "{last}");
     assert!(

@@ -1,0 +1,203 @@
+//! What the JSON writer remembers from one line to the next: the last `at`'s text, and the last
+//! `log` line's text up to the opening quote of its message. The lines of one read share
+//! everything there but their `seq`, which goes up by one, so that text is written once per
+//! read and changed in place for each line.
+
+use crate::json::write_u64;
+use crate::{LogView, RunNumber, Seq, Severity, Source, Stream, Timestamp};
+
+const NANOS_PER_SECOND: i64 = 1_000_000_000;
+
+/// The last `at` written, quoted (`"2026-04-06T10:00:00.120000000Z"`), and the date and time
+/// of day of its second, which a new `at` in the same second reuses.
+#[derive(Debug, Default)]
+pub(crate) struct AtText {
+    at: Option<Timestamp>,
+    text: Vec<u8>,
+    /// The second `second_prefix` belongs to, and `"YYYY-MM-DDTHH:MM:SS.`.
+    second: Option<i64>,
+    second_prefix: Vec<u8>,
+}
+
+impl AtText {
+    /// Appends `at`, quoted.
+    pub(crate) fn write(&mut self, at: Timestamp, out: &mut Vec<u8>) {
+        out.extend_from_slice(self.text(at));
+    }
+
+    fn text(&mut self, at: Timestamp) -> &[u8] {
+        if self.at != Some(at) {
+            self.format(at);
+            self.at = Some(at);
+        }
+        &self.text
+    }
+
+    fn format(&mut self, at: Timestamp) {
+        let nanos = at.unix_nanos();
+        let second = nanos.div_euclid(NANOS_PER_SECOND);
+        if self.second != Some(second) {
+            self.second_prefix.clear();
+            self.second_prefix.push(b'"');
+            // `second * NANOS_PER_SECOND` overflows below -9223372036 s: format `at` itself.
+            let whole = at.to_string();
+            // "YYYY-MM-DDTHH:MM:SS." of "YYYY-MM-DDTHH:MM:SS.nnnnnnnnnZ".
+            self.second_prefix
+                .extend_from_slice(&whole.as_bytes()[..whole.len() - 10]);
+            self.second = Some(second);
+        }
+        self.text.clear();
+        self.text.extend_from_slice(&self.second_prefix);
+        let mut fraction = nanos.rem_euclid(NANOS_PER_SECOND) as u32;
+        let mut digits = [b'0'; 9];
+        for digit in digits.iter_mut().rev() {
+            *digit = b'0' + (fraction % 10) as u8;
+            fraction /= 10;
+        }
+        self.text.extend_from_slice(&digits);
+        self.text.extend_from_slice(b"Z\"");
+    }
+}
+
+/// What a `log` line's text before its message depends on, but its `seq`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct LogHeadKey {
+    run: RunNumber,
+    at: Timestamp,
+    source: Source,
+    severity: Severity,
+    stream: Option<Stream>,
+}
+
+const LOG_START: &[u8] = b"{\"kind\":\"log\",\"seq\":";
+
+/// The last `log` line's text up to the opening quote of its message:
+/// `{"kind":"log","seq":…,"run":…,"at":"…","source":"…","severity":"…"[,"stream":"…"],
+/// "message":"`. The next line of the same read changes only its `seq`, which goes up by one
+/// in place.
+#[derive(Debug, Default)]
+pub(crate) struct LogPrefix {
+    /// What `text` was written for, but its `seq`; `None` before the first line.
+    key: Option<LogHeadKey>,
+    /// The `seq` in `text`.
+    seq: Seq,
+    text: Vec<u8>,
+    /// Where the digits of `seq` end in `text` (they start at `LOG_START.len()`).
+    seq_end: usize,
+}
+
+impl LogPrefix {
+    /// The text for `log`, changed in place when only its `seq` follows the last one's.
+    #[inline]
+    pub(crate) fn text(&mut self, log: &LogView<'_>, at: &mut AtText) -> &[u8] {
+        let key = LogHeadKey {
+            run: log.run,
+            at: log.at,
+            source: log.source,
+            severity: log.severity,
+            stream: log.stream,
+        };
+        if self.key != Some(key) || !self.move_to(log.seq) {
+            self.format(log.seq, key, at);
+        }
+        &self.text
+    }
+
+    /// Makes the text's `seq` read `seq` in place: `false` unless it is the same or the next
+    /// one, with as many digits.
+    #[inline]
+    fn move_to(&mut self, seq: Seq) -> bool {
+        if seq == self.seq {
+            return true;
+        }
+        if self.seq.checked_add(1) != Some(seq) || !self.count_up() {
+            return false;
+        }
+        self.seq = seq;
+        true
+    }
+
+    /// Adds one to the digits of `seq` in place; `false` when they were all nines, since the
+    /// number then needs one more digit (and the text is written again).
+    fn count_up(&mut self) -> bool {
+        for digit in self.text[LOG_START.len()..self.seq_end].iter_mut().rev() {
+            if *digit != b'9' {
+                *digit += 1;
+                return true;
+            }
+            *digit = b'0';
+        }
+        false
+    }
+
+    /// Writes the whole text: once per read, or at a jump of `seq`.
+    #[cold]
+    #[inline(never)]
+    fn format(&mut self, seq: Seq, key: LogHeadKey, at: &mut AtText) {
+        let text = &mut self.text;
+        text.clear();
+        text.extend_from_slice(LOG_START);
+        write_u64(seq, text);
+        self.seq_end = text.len();
+        text.extend_from_slice(b",\"run\":");
+        write_u64(key.run, text);
+        text.extend_from_slice(b",\"at\":");
+        at.write(key.at, text);
+        text.extend_from_slice(b",\"source\":\"");
+        text.extend_from_slice(key.source.as_str().as_bytes());
+        text.extend_from_slice(b"\",\"severity\":\"");
+        text.extend_from_slice(key.severity.as_str().as_bytes());
+        if let Some(stream) = key.stream {
+            text.extend_from_slice(b"\",\"stream\":\"");
+            text.extend_from_slice(stream.as_str().as_bytes());
+        }
+        text.extend_from_slice(b"\",\"message\":\"");
+        self.key = Some(key);
+        self.seq = seq;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn prefix_seq(prefix: &mut LogPrefix, at: &mut AtText, seq: Seq) -> String {
+        let log = LogView {
+            seq,
+            run: 1,
+            at: Timestamp::EPOCH,
+            source: Source::Runtime,
+            severity: Severity::Info,
+            stream: None,
+            message: "",
+            truncated: false,
+        };
+        let text = String::from_utf8(prefix.text(&log, at).to_vec()).expect("utf-8");
+        let digits = &text[LOG_START.len()..];
+        digits[..digits.find(',').expect("a comma after seq")].to_owned()
+    }
+
+    #[test]
+    fn seq_digits_count_up_across_every_carry_and_follow_any_jump() {
+        let (mut prefix, mut at) = (LogPrefix::default(), AtText::default());
+        let starts = [0, 1, 8, 9, 98, 99, 999, 1_099, 9_999_999_999_999_999_999];
+        for start in starts {
+            for seq in start..start + 13 {
+                assert_eq!(prefix_seq(&mut prefix, &mut at, seq), seq.to_string());
+            }
+        }
+        for seq in [
+            u64::MAX - 2,
+            u64::MAX - 1,
+            u64::MAX,
+            0,
+            5,
+            5,
+            4,
+            u64::MAX,
+            10,
+        ] {
+            assert_eq!(prefix_seq(&mut prefix, &mut at, seq), seq.to_string());
+        }
+    }
+}
