@@ -281,16 +281,7 @@ impl Batch {
         match &self.body {
             Body::Lines(lines) => {
                 let line = lines.lines.get(index)?;
-                Some(EventView::Log(LogView {
-                    seq,
-                    run: self.run,
-                    at: line.meta.at,
-                    source: line.meta.source,
-                    severity: line.meta.severity,
-                    stream: line.meta.stream,
-                    message: &lines.text[line.text.clone()],
-                    truncated: line.meta.truncated,
-                }))
+                Some(EventView::Log(self.line_view(lines, seq, line)))
             }
             Body::State(change) if index == 0 => Some(EventView::State(StateView {
                 seq,
@@ -351,23 +342,32 @@ impl Batch {
         self.cost_of_range(0..self.len())
     }
 
-    /// The lines, when this batch holds the lines of one read: for writers that go through
-    /// every line without building an [`EventView`] for each (their `seq` is `first_seq()`
-    /// plus their index, their run `run()`).
-    pub fn log_lines(&self) -> Option<&LineBatch> {
+    /// The lines, when this batch holds the lines of one read, for writers that go through
+    /// every line without an [`EventView`] for each: the one text their messages are slices
+    /// of (a writer can scan it once for bytes to escape, `word_scan::NextFlagged`), and each
+    /// line's view, in order.
+    pub fn log_views(&self) -> Option<(&str, impl Iterator<Item = LogView<'_>> + '_)> {
         match &self.body {
-            Body::Lines(lines) => Some(lines),
+            Body::Lines(lines) => {
+                let views = lines.lines.iter().enumerate().map(move |(index, line)| {
+                    self.line_view(lines, self.first_seq + index as Seq, line)
+                });
+                Some((lines.text.as_str(), views))
+            }
             Body::State(_) | Body::Step(_) => None,
         }
     }
 
-    /// The one text the messages of [`log_lines`](Self::log_lines) are slices of, when this
-    /// batch holds lines: a writer can scan it once for bytes to escape instead of scanning
-    /// each message (`word_scan::NextFlagged`).
-    pub fn lines_text(&self) -> Option<&str> {
-        match &self.body {
-            Body::Lines(lines) => Some(&lines.text),
-            Body::State(_) | Body::Step(_) => None,
+    fn line_view<'a>(&self, lines: &'a LineBatch, seq: Seq, line: &LineRecord) -> LogView<'a> {
+        LogView {
+            seq,
+            run: self.run,
+            at: line.meta.at,
+            source: line.meta.source,
+            severity: line.meta.severity,
+            stream: line.meta.stream,
+            message: &lines.text[line.text.clone()],
+            truncated: line.meta.truncated,
         }
     }
 }

@@ -10,8 +10,7 @@
 use crate::json_cache::{AtText, LogPrefix};
 use crate::word_scan::{NextFlagged, bytes_below, bytes_equal, find_flagged};
 use crate::{
-    AbnormalExit, Batch, EventView, Failure, LogView, Seq, StateView, StepPhase, StepView,
-    Timestamp,
+    AbnormalExit, Batch, EventView, Failure, LogView, StateView, StepPhase, StepView, Timestamp,
 };
 
 /// Writes canonical JSON lines, remembering what the next line probably shares with the last.
@@ -42,7 +41,7 @@ impl JsonWriter {
     /// Appends every event of `batch`, each as its canonical JSON line: the same bytes as
     /// [`write_line`](Self::write_line) for each, without building an `EventView` per line.
     pub fn write_batch(&mut self, batch: &Batch, out: &mut Vec<u8>) {
-        let Some(lines) = batch.log_lines() else {
+        let Some((text, lines)) = batch.log_views() else {
             for event in batch.iter() {
                 self.write_line(&event, out);
             }
@@ -50,22 +49,11 @@ impl JsonWriter {
         };
         // One scan of the batch's text tells which messages need escaping: most need none, and
         // are copied as they are.
-        let text = batch.lines_text().unwrap_or_default();
         let mut escapes = NextFlagged::new(text.as_bytes(), find_escape);
-        for (index, (meta, message)) in lines.iter().enumerate() {
-            let escape = match escapes.holds_flagged(message.as_bytes()) {
+        for log in lines {
+            let escape = match escapes.holds_flagged(log.message.as_bytes()) {
                 true => MayNeedEscapes::Yes,
                 false => MayNeedEscapes::No,
-            };
-            let log = LogView {
-                seq: batch.first_seq() + index as Seq,
-                run: batch.run(),
-                at: meta.at,
-                source: meta.source,
-                severity: meta.severity,
-                stream: meta.stream,
-                message,
-                truncated: meta.truncated,
             };
             self.write_log(&log, escape, out);
             out.push(b'\n');

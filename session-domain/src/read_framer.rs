@@ -26,11 +26,17 @@ pub struct ReadOrigin {
 pub struct ReadFramer {
     origin: ReadOrigin,
     framer: LineFramer,
-    /// Reused between reads: the records of the read being framed. A line of the read has its
-    /// range in the read's copied stretch; the others, listed in `decoded_lines`, in `decoded`.
+    scratch: Scratch,
+}
+
+/// Reused between reads: what the read being framed has produced so far.
+#[derive(Debug, Default)]
+struct Scratch {
+    /// The records of the read's lines. A line of the read has its range in the read's copied
+    /// stretch; the others, listed in `decoded_lines`, in `decoded`.
     lines: Vec<LineRecord>,
     decoded_lines: Vec<usize>,
-    /// Reused between reads: the text of lines that are not a slice of the read.
+    /// The text of lines that are not a slice of the read.
     decoded: String,
 }
 
@@ -40,9 +46,7 @@ impl ReadFramer {
         Self {
             origin,
             framer: LineFramer::new(max_line),
-            lines: Vec::new(),
-            decoded_lines: Vec::new(),
-            decoded: String::new(),
+            scratch: Scratch::default(),
         }
     }
 
@@ -55,9 +59,7 @@ impl ReadFramer {
         let Self {
             origin,
             framer,
-            lines,
-            decoded_lines,
-            decoded,
+            scratch,
         } = self;
         // Where the copied stretch starts: at the first line that lies in the read.
         let mut stretch: Option<Range<usize>> = None;
@@ -66,26 +68,20 @@ impl ReadFramer {
                 let end = offset + line.bytes.len();
                 valid.get(offset..end).map(|text| (offset, end, text))
             });
-            let (text, range) = match in_read {
+            match in_read {
                 Some((offset, end, text)) => {
                     let from = stretch.get_or_insert(offset..end);
                     from.end = end;
-                    (text, offset - from.start..end - from.start)
+                    scratch.lines.push(LineRecord {
+                        meta: line_meta(*origin, at, text, line),
+                        text: offset - from.start..end - from.start,
+                    });
                 }
-                None => {
-                    let start = decoded.len();
-                    push_decoded(decoded, line);
-                    decoded_lines.push(lines.len());
-                    (&decoded[start..], start..decoded.len())
-                }
-            };
-            lines.push(LineRecord {
-                meta: line_meta(*origin, at, text, line),
-                text: range,
-            });
+                None => scratch.push_decoded(*origin, at, line),
+            }
         });
         let stretch = stretch.map_or("", |range| &valid[range]);
-        self.take_batch(stretch)
+        self.scratch.take_batch(stretch)
     }
 
     /// Ends the stream: the last line if it had no `\n`, stamped `at`.
@@ -93,25 +89,28 @@ impl ReadFramer {
         let Self {
             origin,
             framer,
-            lines,
-            decoded_lines,
-            decoded,
+            scratch,
         } = self;
-        framer.finish(|line| {
-            let start = decoded.len();
-            push_decoded(decoded, line);
-            decoded_lines.push(lines.len());
-            lines.push(LineRecord {
-                meta: line_meta(*origin, at, &decoded[start..], line),
-                text: start..decoded.len(),
-            });
-        });
-        self.take_batch("")
+        framer.finish(|line| scratch.push_decoded(*origin, at, line));
+        self.scratch.take_batch("")
     }
 
     /// How many lines were cut at `max_line` so far.
     pub fn truncated_lines(&self) -> u64 {
         self.framer.truncated_lines()
+    }
+}
+
+impl Scratch {
+    /// Records a line that is not a slice of the read, decoding it into `decoded`.
+    fn push_decoded(&mut self, origin: ReadOrigin, at: Timestamp, line: FramedLine<'_>) {
+        let start = self.decoded.len();
+        push_decoded(&mut self.decoded, line);
+        self.decoded_lines.push(self.lines.len());
+        self.lines.push(LineRecord {
+            meta: line_meta(origin, at, &self.decoded[start..], line),
+            text: start..self.decoded.len(),
+        });
     }
 
     /// The batch of the framed lines, `stretch` then `decoded`, at its exact size; empties

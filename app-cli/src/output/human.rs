@@ -5,8 +5,8 @@
 
 use session_domain::word_scan::NextFlagged;
 use session_domain::{
-    Batch, EventFilter, EventView, LogView, Seq, SessionState, Severity, Source, StateView,
-    Timestamp, counted,
+    Batch, EventFilter, EventView, LogView, SessionState, Severity, Source, StateView, Timestamp,
+    counted,
 };
 use session_ports::SubscriptionItem;
 
@@ -48,7 +48,7 @@ impl HumanFormat {
 
     /// Notes every event of `batch` and appends the lines of those `filter` passes.
     pub fn write_batch(&mut self, batch: &Batch, filter: &EventFilter, out: &mut Vec<u8>) {
-        let Some(lines) = batch.log_lines() else {
+        let Some((text, lines)) = batch.log_views() else {
             for event in batch.iter() {
                 self.observe(&event);
                 if filter.passes(&event) {
@@ -67,21 +67,10 @@ impl HumanFormat {
         let everything = filter.is_open();
         // One scan of the batch's text tells which messages hold controls: most hold none,
         // and are copied as they are.
-        let text = batch.lines_text().unwrap_or_default();
         let mut controls = NextFlagged::new(text.as_bytes(), find_control_start);
-        for (index, (meta, message)) in lines.iter().enumerate() {
-            let log = LogView {
-                seq: batch.first_seq() + index as Seq,
-                run: batch.run(),
-                at: meta.at,
-                source: meta.source,
-                severity: meta.severity,
-                stream: meta.stream,
-                message,
-                truncated: meta.truncated,
-            };
+        for log in lines {
             if everything || filter.passes(&EventView::Log(log)) {
-                let controls = controls.holds_flagged(message.as_bytes());
+                let controls = controls.holds_flagged(log.message.as_bytes());
                 self.write_log(&log, controls, out);
             }
         }
