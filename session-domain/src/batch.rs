@@ -31,6 +31,9 @@ const _: () = assert!(LONGEST_LINE_MARGIN_BYTES >= BATCH_OVERHEAD_BYTES + EVENT_
 pub struct LineBatch {
     text: String,
     lines: Vec<LineRecord>,
+    /// The length of all its messages together (its text may hold more, between them), kept
+    /// as lines come so that what a whole batch costs is known without going through them.
+    message_bytes: usize,
 }
 
 /// Everything about one line but its text.
@@ -65,6 +68,7 @@ impl LineBatch {
         Self {
             text: String::with_capacity(text_bytes),
             lines: Vec::with_capacity(lines),
+            message_bytes: 0,
         }
     }
 
@@ -85,6 +89,7 @@ impl LineBatch {
         } else {
             self.text.push_str(message);
         }
+        self.message_bytes += self.text.len() - start;
         self.lines.push(LineRecord {
             meta,
             text: start..self.text.len(),
@@ -118,6 +123,7 @@ impl LineBatch {
             stream: Some(stream),
             truncated: line.truncated,
         };
+        self.message_bytes += self.text.len() - start;
         self.lines.push(LineRecord {
             meta,
             text: start..self.text.len(),
@@ -126,7 +132,12 @@ impl LineBatch {
 
     /// A batch made of `text` and records pointing into it.
     pub(crate) fn from_parts(text: String, lines: Vec<LineRecord>) -> Self {
-        Self { text, lines }
+        let message_bytes = lines.iter().map(|line| line.text.len()).sum();
+        Self {
+            text,
+            lines,
+            message_bytes,
+        }
     }
 
     /// Appends a session message (no stream, never truncated).
@@ -145,6 +156,7 @@ impl LineBatch {
     pub fn append(&mut self, other: LineBatch) {
         let offset = self.text.len();
         self.text.push_str(&other.text);
+        self.message_bytes += other.message_bytes;
         self.lines
             .extend(other.lines.into_iter().map(|line| LineRecord {
                 meta: line.meta,
@@ -327,6 +339,7 @@ impl Batch {
             0
         };
         let text: usize = match &self.body {
+            Body::Lines(lines) if indexes.len() == lines.len() => lines.message_bytes,
             Body::Lines(lines) => lines.lines[indexes.clone()]
                 .iter()
                 .map(|line| line.text.len())
@@ -344,7 +357,7 @@ impl Batch {
 
     /// The lines, when this batch holds the lines of one read, for writers that go through
     /// every line without an [`EventView`] for each: the one text their messages are slices
-    /// of (a writer can scan it once for bytes to escape, `word_scan::NextFlagged`), and each
+    /// of (a writer can scan it once for bytes to escape, `byte_scan::NextFlagged`), and each
     /// line's view, in order.
     pub fn log_views(&self) -> Option<(&str, impl Iterator<Item = LogView<'_>> + '_)> {
         match &self.body {

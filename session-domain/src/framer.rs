@@ -6,6 +6,7 @@
 //! may still turn out to be part of a `\r\n` terminator), and whatever an over-long line has
 //! beyond its first `max_line` bytes is skipped, never stored.
 
+use crate::byte_block::{BLOCK_LEN, Block};
 use std::num::NonZeroUsize;
 
 /// One framed line: its bytes without the terminator, and whether it was cut at `max_line`.
@@ -264,30 +265,12 @@ fn for_each_newline(bytes: &[u8], mut found: impl FnMut(usize)) {
 }
 
 /// Bit `i` is set when `block[i]` is `\n`; `block` has 16 bytes.
-#[cfg(target_arch = "x86_64")]
 #[inline]
 fn newline_mask(block: &[u8]) -> u32 {
-    use std::arch::x86_64::{_mm_cmpeq_epi8, _mm_loadu_si128, _mm_movemask_epi8, _mm_set1_epi8};
-    assert!(block.len() >= 16);
-    // SAFETY: SSE2 is part of every x86_64 CPU, and the load reads the 16 bytes of `block`,
-    // which the assertion above guarantees exist (an unaligned load is allowed).
-    unsafe {
-        let bytes = _mm_loadu_si128(block.as_ptr().cast());
-        _mm_movemask_epi8(_mm_cmpeq_epi8(bytes, _mm_set1_epi8(b'\n' as i8))) as u32
-    }
-}
-
-/// Bit `i` is set when `block[i]` is `\n`; `block` has 16 bytes.
-#[cfg(not(target_arch = "x86_64"))]
-#[inline]
-fn newline_mask(block: &[u8]) -> u32 {
-    block
-        .iter()
-        .take(16)
-        .enumerate()
-        .fold(0, |mask, (index, &byte)| {
-            mask | u32::from(byte == b'\n') << index
-        })
+    let block = block[..BLOCK_LEN]
+        .try_into()
+        .expect("a block of sixteen bytes");
+    Block::load(block).equal(b'\n').bits()
 }
 
 /// `line` without one trailing `\r`.

@@ -7,8 +7,9 @@
 //! scanned a word at a time for bytes to escape and copied in clean runs. The tests check every kind of item against serde byte for byte, so the two
 //! forms cannot drift apart.
 
+use crate::byte_block::Block;
+use crate::byte_scan::{NextFlagged, find_flagged};
 use crate::json_cache::{AtText, LogPrefix};
-use crate::word_scan::{NextFlagged, bytes_below, bytes_equal, find_flagged};
 use crate::{
     AbnormalExit, Batch, EventView, Failure, LogView, StateView, StepPhase, StepView, Timestamp,
 };
@@ -224,11 +225,10 @@ fn find_escape(bytes: &[u8], from: usize) -> Option<usize> {
     find_flagged(bytes, from, needs_escape)
 }
 
-/// Flags the bytes JSON strings must escape.
-fn needs_escape(word: u64) -> u64 {
-    // Flipping bit 1 maps `"` (0x22) to 0x20 and keeps every byte below 0x20 below it, while
-    // 0x20, 0x21 and 0x23 become 0x22, 0x23 and 0x21: one test for both.
-    bytes_below(word ^ (u64::from_le_bytes([0x02; 8])), 0x21) | bytes_equal(word, b'\\')
+/// The bytes JSON strings must escape: the controls below 0x20, `"` and `\\`.
+#[inline]
+fn needs_escape(block: Block) -> Block {
+    block.below(0x20) | block.equal(b'"') | block.equal(b'\\')
 }
 
 fn write_escape(byte: u8, out: &mut Vec<u8>) {

@@ -18,6 +18,8 @@ macro_rules! display_as_wire_name {
 pub(crate) use display_as_wire_name;
 
 mod batch;
+pub mod byte_block;
+pub mod byte_scan;
 mod count_text;
 mod duration_text;
 mod event;
@@ -39,7 +41,6 @@ mod step;
 mod step_wire;
 mod termination;
 mod time;
-pub mod word_scan;
 
 pub use batch::{
     BATCH_OVERHEAD_BYTES, Batch, EVENT_OVERHEAD_BYTES, EventRef, LONGEST_LINE_MARGIN_BYTES,

@@ -4,7 +4,9 @@ use std::collections::VecDeque;
 use std::num::NonZeroUsize;
 use std::sync::Arc;
 
-use crate::{Batch, EventRef, LineBatch, RunNumber, Seq, StateChange, StepRecord};
+use crate::{
+    Batch, EVENT_OVERHEAD_BYTES, EventRef, LineBatch, RunNumber, Seq, StateChange, StepRecord,
+};
 
 /// How much the log holds for late subscribers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -100,35 +102,21 @@ impl EventLog {
             let Some(front) = self.batches.front() else {
                 break;
             };
-            let remaining = front.len() - self.front_offset;
             let over_events = self
                 .held_events
                 .saturating_sub(self.limits.max_events.get());
-            // Dropping a whole batch is the common case and costs O(1).
-            if over_events >= remaining
-                || self.front_offset == 0 && self.whole_front_fits_excess(front)
-            {
-                self.held_bytes -= front.cost_of_range(self.front_offset..front.len());
-                self.held_events -= remaining;
-                self.evicted_total += remaining as u64;
+            let over_bytes = self.held_bytes.saturating_sub(self.limits.max_bytes.get());
+            let (dropped, freed) =
+                events_to_drop(front, self.front_offset, over_events, over_bytes);
+            self.held_bytes -= freed;
+            self.held_events -= dropped;
+            self.evicted_total += dropped as u64;
+            self.front_offset += dropped;
+            if self.front_offset == front.len() {
                 self.batches.pop_front();
                 self.front_offset = 0;
-            } else {
-                self.held_bytes -= front.cost_of(self.front_offset);
-                self.held_events -= 1;
-                self.evicted_total += 1;
-                self.front_offset += 1;
-                if self.front_offset == front.len() {
-                    self.batches.pop_front();
-                    self.front_offset = 0;
-                }
             }
         }
-    }
-
-    /// `true` when the bytes over the limit are at least the whole front batch.
-    fn whole_front_fits_excess(&self, front: &Batch) -> bool {
-        self.held_bytes.saturating_sub(self.limits.max_bytes.get()) >= front.total_cost()
     }
 
     /// The `seq` of the newest event, 0 before the first.
@@ -194,6 +182,31 @@ impl EventLog {
         }
         ReadAfter { missed, events }
     }
+}
+
+/// How many events to drop from `front`, whose first `offset` are gone already, to free at
+/// least `over_events` events and `over_bytes` bytes (or as many as it has), and the bytes
+/// that frees.
+fn events_to_drop(
+    front: &Batch,
+    offset: usize,
+    over_events: usize,
+    over_bytes: usize,
+) -> (usize, usize) {
+    let remaining = front.len() - offset;
+    let rest = front.cost_of_range(offset..front.len());
+    // Dropping the whole rest is the common case and costs O(1): when it is asked for, or when
+    // keeping even its last event (which costs at least its record) would not free enough.
+    if over_events >= remaining || over_bytes.saturating_add(EVENT_OVERHEAD_BYTES) > rest {
+        return (remaining, rest);
+    }
+    let mut freed = 0;
+    let mut dropped = 0;
+    while dropped < over_events || freed < over_bytes {
+        freed += front.cost_of(offset + dropped);
+        dropped += 1;
+    }
+    (dropped, freed)
 }
 
 #[cfg(test)]
@@ -371,6 +384,32 @@ mod tests {
         assert_eq!(held_seqs(&log), [6]);
         assert_eq!(log.held_bytes(), B + cost(&[200 + E]));
         assert_eq!(log.evicted_total(), 5);
+    }
+
+    #[test]
+    fn evicts_exactly_what_dropping_the_oldest_event_one_at_a_time_would() {
+        // The oracle: every held event's cost, oldest first, dropped one by one while over.
+        for max_events in [1, 2, 3, 7, 50] {
+            for max_bytes in [1, E, B + E + 10, 3 * B + cost(&[10; 5]), 10_000] {
+                let mut log = EventLog::new(limits(max_events, max_bytes));
+                let mut model: VecDeque<usize> = VecDeque::new();
+                let mut evicted = 0;
+                for (round, count) in [1, 5, 2, 9, 1, 3, 12, 4].into_iter().enumerate() {
+                    let batch = sized_lines(count, round * 7 % 40);
+                    let sealed = log.append_lines(1, batch).expect("a batch with lines");
+                    model.extend((0..count).map(|index| sealed.cost_of(index)));
+                    while model.len() > max_events || model.iter().sum::<usize>() > max_bytes {
+                        model.pop_front();
+                        evicted += 1;
+                    }
+                    let case = format!("{max_events} events, {max_bytes} bytes, round {round}");
+                    assert_eq!(log.held_events(), model.len(), "{case}");
+                    assert_eq!(log.held_bytes(), model.iter().sum::<usize>(), "{case}");
+                    assert_eq!(log.evicted_total(), evicted, "{case}");
+                    assert_eq!(log.evicted_total(), log.oldest_held_seq() - 1, "{case}");
+                }
+            }
+        }
     }
 
     #[test]

@@ -1,33 +1,18 @@
 //! Terminal escape sequences in children's output: kept (colours only) or removed; and control
 //! characters in the tool's own error lines, escaped.
 
-use session_domain::word_scan::{bytes_below, bytes_equal, find_flagged};
+use session_domain::byte_block::Block;
+use session_domain::byte_scan::find_flagged;
 
 /// Flags the bytes that may start something a terminal acts on: a C0 control but tab, DEL,
 /// and 0xC2, the lead byte of the UTF-8 encoded C1 controls (U+0080 to U+009F are `C2 80` to
 /// `C2 9F`), which also leads other characters (`°` is `C2 B0`).
-fn control_candidates(word: u64) -> u64 {
-    // Most words are printable ASCII (0x20 to 0x7e), which a cheaper test tells first.
-    if outside_printable_ascii(word) == 0 {
-        return 0;
-    }
-    bytes_below(word, 0x20) & !bytes_equal(word, b'\t')
-        | bytes_equal(word, 0x7f)
-        | bytes_equal(word, 0xc2)
-}
-
-/// Flags the bytes of `word` outside 0x20..=0x7e: below 0x20, DEL, or with the high bit set.
-fn outside_printable_ascii(word: u64) -> u64 {
-    const LOW_BITS: u64 = 0x7f7f_7f7f_7f7f_7f7f;
-    let low = word & LOW_BITS;
-    // The low seven bits reach the high bit plus 0x60 from 0x20 up, and plus 1 at 0x7f only.
-    let at_least_space = low + u64::from_le_bytes([0x60; 8]);
-    let delete = low + u64::from_le_bytes([0x01; 8]);
-    (word | delete | !at_least_space) & u64::from_le_bytes([0x80; 8])
+fn control_candidates(block: Block) -> Block {
+    block.below(0x20).and_not(block.equal(b'\t')) | block.equal(0x7f) | block.equal(0xc2)
 }
 
 /// The index of the first byte at or after `from` that starts something a terminal acts on:
-/// a C0 control but tab, DEL, or the lead byte of a C1 control. Read a word at a time: almost
+/// a C0 control but tab, DEL, or the lead byte of a C1 control. Read sixteen bytes at a time: almost
 /// every line has none.
 pub(crate) fn find_control_start(bytes: &[u8], mut from: usize) -> Option<usize> {
     loop {

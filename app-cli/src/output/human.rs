@@ -3,7 +3,7 @@
 //! (a run's sink, a resumed subscription): `step` events feed the summary and show nothing of
 //! their own (the `session` lines tell the same story in words), and a gap shows as a marker.
 
-use session_domain::word_scan::NextFlagged;
+use session_domain::byte_scan::NextFlagged;
 use session_domain::{
     Batch, EventFilter, EventView, LogView, SessionState, Severity, Source, StateView, Timestamp,
     counted,
