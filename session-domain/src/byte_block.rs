@@ -132,7 +132,10 @@ mod sse2 {
 }
 
 /// The portable form, also built (and checked against SSE2) on x86_64 by the tests.
-#[cfg_attr(all(target_arch = "x86_64", not(test)), allow(dead_code))]
+#[cfg_attr(
+    all(target_arch = "x86_64", not(test)),
+    expect(dead_code, reason = "only the tests use the portable form on x86_64")
+)]
 mod swar {
     use super::BLOCK_LEN;
 

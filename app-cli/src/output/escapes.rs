@@ -275,16 +275,17 @@ mod tests {
     }
 
     #[test]
-    fn outside_printable_ascii_flags_exactly_the_bytes_outside_it() {
-        for fill in [0x00, 0x20, 0x41, 0x7e, 0x7f, 0xc2, 0xff] {
-            for at in 0..8 {
+    fn control_candidates_flags_exactly_the_bytes_that_may_start_a_control() {
+        let candidate = |byte: u8| byte < 0x20 && byte != b'\t' || byte == 0x7f || byte == 0xc2;
+        for fill in [0x00, 0x09, 0x20, 0x41, 0x7e, 0x7f, 0xc2, 0xff] {
+            for at in 0..16 {
                 for byte in 0..=u8::MAX {
-                    let mut bytes = [fill; 8];
+                    let mut bytes = [fill; 16];
                     bytes[at] = byte;
-                    let flags = outside_printable_ascii(u64::from_le_bytes(bytes));
+                    let flags = control_candidates(Block::load(&bytes)).bits();
                     for (index, byte) in bytes.iter().enumerate() {
-                        let flagged = flags & (0x80 << (8 * index)) != 0;
-                        assert_eq!(flagged, !(0x20..=0x7e).contains(byte), "{bytes:x?}");
+                        let flagged = flags & (1 << index) != 0;
+                        assert_eq!(flagged, candidate(*byte), "{bytes:x?}");
                     }
                 }
             }

@@ -1,5 +1,6 @@
-//! `play --format json --log-file F > /dev/null` against `cat FILE | tee F2 > /dev/null`, and a
-//! check that F lost nothing.
+//! `play --format json --log-file F > /dev/null` against `cat JSON | tee F2 > /dev/null`, where
+//! JSON is the very JSON that play writes to F (the same bytes written twice, the physical
+//! limit), and a check that F lost nothing.
 
 use std::path::Path;
 
@@ -21,6 +22,13 @@ pub fn against_tee(dir: &Path, options: &Options) {
     let log = dir.join("events.log");
     let teed = dir.join("teed.txt");
     let session_events = own_events(dir);
+    // The JSON that the session writes to F, for the baseline to write twice.
+    let json = dir.join("events.json");
+    let status = play(&project, "json")
+        .stdout(std::fs::File::create(&json).expect("create the JSON for tee"))
+        .status()
+        .expect("run play for the JSON");
+    assert!(status.success(), "play for the JSON: {status}");
     let mut checked = None;
     println!(
         "log file, {} lines of {LINE_BYTES} bytes, {} alternating pairs (ratio per pair):",
@@ -32,7 +40,7 @@ pub fn against_tee(dir: &Path, options: &Options) {
         || {
             let cost = measure(&mut shell(
                 "cat \"$0\" | tee \"$1\" > /dev/null",
-                [&file, &teed],
+                [&json, &teed],
             ));
             remove(&teed);
             cost
@@ -49,12 +57,13 @@ pub fn against_tee(dir: &Path, options: &Options) {
     );
     comparison::print(
         "play --format json --log-file F > /dev/null",
-        "`cat FILE | tee F2 > /dev/null`",
+        "`cat JSON | tee F2 > /dev/null`",
         options.lines,
         &pairs,
         WALL_TARGET,
         None,
     );
+    remove(&json);
     let (lines, runtime_lines) = checked.expect("at least one pair");
     let whole = runtime_lines == options.lines && lines == options.lines + session_events;
     println!(

@@ -84,6 +84,11 @@ fn main() {
         grace::cpu_during_stop_grace(dir);
         return;
     }
+    if std::env::args().any(|arg| arg == "--throughput") {
+        throughput::human_and_json(dir, &options);
+        log_file::against_tee(dir, &options);
+        return;
+    }
     let mut peak_rss = vec![throughput::human_and_json(dir, &options)];
     log_file::against_tee(dir, &options);
     slow_consumer::at_one_megabyte_a_second(dir, &options);
