@@ -50,7 +50,7 @@ impl JsonWriter {
         };
         // One scan of the batch's text tells which messages need escaping: most need none, and
         // are copied as they are.
-        let mut escapes = NextFlagged::new(text.as_bytes(), find_escape);
+        let mut escapes = message_escapes(text);
         for log in lines {
             let escape = match escapes.holds_flagged(log.message.as_bytes()) {
                 true => MayNeedEscapes::Yes,
@@ -220,9 +220,19 @@ enum MayNeedEscapes {
     No,
 }
 
-/// The first byte to escape in `bytes` at or after `from`.
-fn find_escape(bytes: &[u8], from: usize) -> Option<usize> {
-    find_flagged(bytes, from, needs_escape)
+/// A cursor over the bytes to escape in the messages of a batch of lines, which are slices of
+/// `text`: one scan of it for the whole batch.
+fn message_escapes(text: &str) -> NextFlagged<'_, impl Fn(&[u8], usize) -> Option<usize>> {
+    NextFlagged::new(text.as_bytes(), find_escape_but_newlines)
+}
+
+/// The first byte to escape at or after `from` in a batch's text, but its newlines: they lie
+/// between its messages, never in one (the framer ends a line at a `\n` and `LineBatch::push`
+/// replaces any), and flagging them would stop the scan at every line.
+fn find_escape_but_newlines(bytes: &[u8], from: usize) -> Option<usize> {
+    find_flagged(bytes, from, |block| {
+        needs_escape(block).and_not(block.equal(b'\n'))
+    })
 }
 
 /// The bytes JSON strings must escape: the controls below 0x20, `"` and `\\`.

@@ -537,3 +537,54 @@ fn state_and_step_batches_are_written_as_their_event() {
         assert_eq!(String::from_utf8_lossy(&written), serde_lines(&batch));
     }
 }
+
+/// The lines of a read, as the read framer makes them: the batch's text holds the read's
+/// newlines (and `\r`s) between the messages.
+fn framed(read: &[u8]) -> LineBatch {
+    let origin = crate::ReadOrigin {
+        source: Source::Runtime,
+        stream: Stream::Stdout,
+    };
+    let mut framer = crate::ReadFramer::new(origin, std::num::NonZeroUsize::new(64).unwrap());
+    let mut lines = framer.frame(read, Timestamp::from_unix_nanos(TIMES[4]));
+    lines.append(framer.finish(Timestamp::from_unix_nanos(TIMES[4])));
+    lines
+}
+
+#[test]
+fn framed_batches_with_newlines_and_returns_between_messages_match_serde() {
+    for read in [
+        &b"clean\nlines\nonly\n"[..],
+        b"crlf\r\nlines\r\nwith a lone\rreturn inside\r\n",
+        b"a \"quote\"\n\ttab first\nback\\slash\n\x01control\nlast without newline",
+        b"\n\n\r\n\r\r\n",
+        b"a line much longer than sixty-four bytes, cut, with a \"quote\" after the cut: \"\n",
+    ] {
+        let batch = Batch::lines(1, 1, framed(read));
+        let mut written = Vec::new();
+        JsonWriter::default().write_batch(&batch, &mut written);
+        assert_eq!(
+            String::from_utf8_lossy(&written),
+            serde_lines(&batch),
+            "{read:?}"
+        );
+    }
+}
+
+#[test]
+fn the_newlines_between_clean_messages_cost_no_search_of_their_own() {
+    let read: String = (0..500)
+        .map(|index| format!("clean line {index}\n"))
+        .collect();
+    let lines = framed(read.as_bytes());
+    let batch = Batch::lines(1, 1, lines);
+    let (text, views) = batch.log_views().expect("a batch of lines");
+    let mut escapes = message_escapes(text);
+    let mut count = 0;
+    for view in views {
+        assert!(!escapes.holds_flagged(view.message.as_bytes()));
+        count += 1;
+    }
+    assert_eq!(count, 500);
+    assert_eq!(escapes.searches(), 1, "one scan of the whole text");
+}

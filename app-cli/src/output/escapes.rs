@@ -12,11 +12,28 @@ fn control_candidates(block: Block) -> Block {
 }
 
 /// The index of the first byte at or after `from` that starts something a terminal acts on:
-/// a C0 control but tab, DEL, or the lead byte of a C1 control. Read sixteen bytes at a time: almost
-/// every line has none.
-pub(crate) fn find_control_start(bytes: &[u8], mut from: usize) -> Option<usize> {
+/// a C0 control but tab, DEL, or the lead byte of a C1 control. Read sixteen bytes at a time:
+/// almost every line has none.
+pub(crate) fn find_control_start(bytes: &[u8], from: usize) -> Option<usize> {
+    find_control_start_by(bytes, from, control_candidates)
+}
+
+/// [`find_control_start`] in a batch's text, but its newlines: they lie between its messages,
+/// never in one (the framer ends a line at a `\n`, `LineBatch::push` replaces any), and
+/// stopping at them would stop the batch's one scan at every line.
+pub(crate) fn find_control_start_but_newlines(bytes: &[u8], from: usize) -> Option<usize> {
+    find_control_start_by(bytes, from, |block| {
+        control_candidates(block).and_not(block.equal(b'\n'))
+    })
+}
+
+fn find_control_start_by(
+    bytes: &[u8],
+    mut from: usize,
+    candidates: impl Fn(Block) -> Block + Copy,
+) -> Option<usize> {
     loop {
-        let candidate = find_flagged(bytes, from, control_candidates)?;
+        let candidate = find_flagged(bytes, from, candidates)?;
         if bytes[candidate] != 0xc2
             || bytes
                 .get(candidate + 1)

@@ -11,7 +11,7 @@ use session_domain::{
 use session_ports::SubscriptionItem;
 
 use super::color::{BLUE, BOLD, CYAN, DIM, GREEN, MAGENTA, RED, RESET, YELLOW};
-use super::escapes::{find_control_start, has_control_sequence, sanitize_into};
+use super::escapes::{find_control_start_but_newlines, has_control_sequence, sanitize_into};
 use super::local_time::LocalClock;
 use super::summary::RunSummary;
 
@@ -67,7 +67,7 @@ impl HumanFormat {
         let everything = filter.is_open();
         // One scan of the batch's text tells which messages hold controls: most hold none,
         // and are copied as they are.
-        let mut controls = NextFlagged::new(text.as_bytes(), find_control_start);
+        let mut controls = message_controls(text);
         for log in lines {
             if everything || filter.passes(&EventView::Log(log)) {
                 let controls = controls.holds_flagged(log.message.as_bytes());
@@ -271,6 +271,12 @@ fn source_color(source: Source) -> &'static str {
     }
 }
 
+/// A cursor over the controls in the messages of a batch of lines, which are slices of `text`:
+/// one scan of it for the whole batch.
+fn message_controls(text: &str) -> NextFlagged<'_, impl Fn(&[u8], usize) -> Option<usize>> {
+    NextFlagged::new(text.as_bytes(), find_control_start_but_newlines)
+}
+
 #[cfg(test)]
 mod tests {
     use std::sync::Arc;
@@ -391,6 +397,68 @@ mod tests {
                 );
             }
         }
+    }
+
+    /// The lines of a read, as the read framer makes them: the batch's text holds the read's
+    /// newlines (and `\r`s) between the messages.
+    fn framed(read: &[u8]) -> Arc<Batch> {
+        let origin = session_domain::ReadOrigin {
+            source: Source::Runtime,
+            stream: Stream::Stdout,
+        };
+        let mut framer =
+            session_domain::ReadFramer::new(origin, std::num::NonZeroUsize::new(64).unwrap());
+        let mut lines = framer.frame(read, at(1));
+        lines.append(framer.finish(at(2)));
+        EventLog::new(LogLimits::default())
+            .append_lines(1, lines)
+            .expect("a batch of lines")
+    }
+
+    #[test]
+    fn framed_batches_with_newlines_between_messages_read_as_each_line_alone() {
+        for read in [
+            &b"clean\nlines\nonly\n"[..],
+            b"crlf\r\nlines\r\nwith a lone\rreturn inside\r\n",
+            b"\x1b[31mred\x1b[0m\n\ttab first\nbell\x07 inside\nc1 \xc2\x9b here\nlast",
+            b"\n\n\r\n\r\r\n",
+        ] {
+            let batch = framed(read);
+            for color in [false, true] {
+                let mut written = Vec::new();
+                HumanFormat::new(color, 80).write_batch(
+                    &batch,
+                    &EventFilter::default(),
+                    &mut written,
+                );
+                let mut expected = Vec::new();
+                for event in batch.iter() {
+                    HumanFormat::new(color, 80).write_event(&event, &mut expected);
+                }
+                assert_eq!(
+                    String::from_utf8_lossy(&written),
+                    String::from_utf8_lossy(&expected),
+                    "{read:?}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn the_newlines_between_clean_messages_cost_no_search_of_their_own() {
+        let read: String = (0..500)
+            .map(|index| format!("clean line {index}\n"))
+            .collect();
+        let batch = framed(read.as_bytes());
+        let (text, views) = batch.log_views().expect("a batch of lines");
+        let mut controls = message_controls(text);
+        let mut count = 0;
+        for view in views {
+            assert!(!controls.holds_flagged(view.message.as_bytes()));
+            count += 1;
+        }
+        assert_eq!(count, 500);
+        assert_eq!(controls.searches(), 1, "one scan of the whole text");
     }
 
     fn state_line(width: usize, reason: &str) -> String {
