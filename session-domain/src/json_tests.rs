@@ -545,7 +545,10 @@ fn framed(read: &[u8]) -> LineBatch {
         source: Source::Runtime,
         stream: Stream::Stdout,
     };
-    let mut framer = crate::ReadFramer::new(origin, std::num::NonZeroUsize::new(64).unwrap());
+    let mut framer = crate::ReadFramer::new(
+        origin,
+        std::num::NonZeroUsize::new(64).expect("64 is not zero"),
+    );
     let mut lines = framer.frame(read, Timestamp::from_unix_nanos(TIMES[4]));
     lines.append(framer.finish(Timestamp::from_unix_nanos(TIMES[4])));
     lines

@@ -406,8 +406,10 @@ mod tests {
             source: Source::Runtime,
             stream: Stream::Stdout,
         };
-        let mut framer =
-            session_domain::ReadFramer::new(origin, std::num::NonZeroUsize::new(64).unwrap());
+        let mut framer = session_domain::ReadFramer::new(
+            origin,
+            std::num::NonZeroUsize::new(64).expect("64 is not zero"),
+        );
         let mut lines = framer.frame(read, at(1));
         lines.append(framer.finish(at(2)));
         EventLog::new(LogLimits::default())

@@ -3,7 +3,8 @@
 //! median of the per-pair ratios with their spread, marked `met` or `NOT met`.
 //!
 //! `cargo bench -p tests --bench session` (add `-- --quick` for fewer, shorter runs, or
-//! `-- --grace` for the stop grace's CPU alone; set `CONCURRENTLY` to a `concurrently`
+//! `-- --grace` for the stop grace's CPU alone, `-- --throughput` for the throughput and
+//! log-file figures alone; set `CONCURRENTLY` to a `concurrently`
 //! executable to compare with it). BENCHMARKS.md records what it printed on our machines.
 //! Nothing here asserts a timing: the machines are shared and noisy, so the figures are for
 //! people, and the spread says how far to trust each one.
