@@ -591,3 +591,35 @@ fn the_newlines_between_clean_messages_cost_no_search_of_their_own() {
     assert_eq!(count, 500);
     assert_eq!(escapes.searches(), 1, "one scan of the whole text");
 }
+
+/// The batch's one scan skips the newlines between messages: a byte to escape at every
+/// position of messages of every length, with text of every kind after them (more lines, a
+/// `\r\n`, or nothing: the last message of the text), must still be escaped like serde.
+#[test]
+fn escapes_at_every_position_of_framed_messages_match_serde() {
+    for length in 0..=40 {
+        for position in (0..length).map(Some).chain([None]) {
+            for special in [b'"', b'\\', b'\t', 0x01, b'\r'] {
+                let mut message = vec![b'x'; length];
+                if let Some(position) = position {
+                    message[position] = special;
+                }
+                for (before, after) in [
+                    (&b""[..], &b"\nafter, a clean line of some length\n"[..]),
+                    (b"before\n", b"\r\n\"quoted\"\n"),
+                    (b"before\n", b""),
+                ] {
+                    let read = [before, &message, after].concat();
+                    let batch = Batch::lines(1, 1, framed(&read));
+                    let mut written = Vec::new();
+                    JsonWriter::default().write_batch(&batch, &mut written);
+                    assert_eq!(
+                        String::from_utf8_lossy(&written),
+                        serde_lines(&batch),
+                        "{read:?}"
+                    );
+                }
+            }
+        }
+    }
+}
