@@ -280,7 +280,9 @@ fn report_each(mut mask: u64, base: usize, found: &mut impl FnMut(usize)) {
 /// Bit `i` is set when `block[i]` is `\n`; `block` has at least 16 bytes.
 #[inline]
 fn newline_mask(block: &[u8]) -> u32 {
-    let block = block[..BLOCK_LEN].try_into().expect("a block of sixteen bytes");
+    let block = block[..BLOCK_LEN]
+        .try_into()
+        .expect("a block of sixteen bytes");
     Block::load(block).equal(b'\n').bits()
 }
 

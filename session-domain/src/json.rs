@@ -7,9 +7,12 @@
 //! scanned a word at a time for bytes to escape and copied in clean runs. The tests check every kind of item against serde byte for byte, so the two
 //! forms cannot drift apart.
 
+use std::ops::Range;
+
 use crate::byte_block::Block;
 use crate::byte_scan::{NextFlagged, find_flagged};
-use crate::json_cache::{AtText, LogPrefix};
+
+use crate::json_cache::{AtText, LogPrefix, PREFIX_COPY};
 use crate::{
     AbnormalExit, Batch, EventView, Failure, LogView, StateView, StepPhase, StepView, Timestamp,
 };
@@ -32,7 +35,7 @@ impl JsonWriter {
     /// Appends one event as its canonical JSON line.
     pub fn write_line(&mut self, event: &EventView<'_>, out: &mut Vec<u8>) {
         match event {
-            EventView::Log(log) => self.write_log(log, MayNeedEscapes::Yes, out),
+            EventView::Log(log) => self.write_log(log, out),
             EventView::State(state) => self.write_state(state, out),
             EventView::Step(step) => self.write_step(step, out),
         }
@@ -49,30 +52,31 @@ impl JsonWriter {
             return;
         };
         // One scan of the batch's text tells which messages need escaping: most need none, and
-        // are copied as they are.
+        // are copied as they are, short ones with a copy of a fixed size that reads on into
+        // the text after them.
+        let bytes = text.as_bytes();
         let mut escapes = message_escapes(text);
         for log in lines {
-            let escape = match escapes.holds_flagged(log.message.as_bytes()) {
-                true => MayNeedEscapes::Yes,
-                false => MayNeedEscapes::No,
-            };
-            self.write_log(&log, escape, out);
+            let (prefix, len) = self.log_prefix.padded_text(&log, &mut self.at);
+            append_with_fixed_copy::<PREFIX_COPY>(out, prefix, len);
+            let message = log.message.as_bytes();
+            match slice_range(bytes, message) {
+                _ if escapes.holds_flagged(message) => write_escaped(log.message, out),
+                Some(range) => {
+                    append_with_fixed_copy::<MESSAGE_COPY>(out, &bytes[range.start..], range.len());
+                }
+                None => out.extend_from_slice(message),
+            }
+            write_log_end(&log, out);
             out.push(b'\n');
         }
     }
 
-    #[inline]
-    fn write_log(&mut self, log: &LogView<'_>, escape: MayNeedEscapes, out: &mut Vec<u8>) {
-        out.extend_from_slice(self.log_prefix.text(log, &mut self.at));
-        match escape {
-            MayNeedEscapes::Yes => write_escaped(log.message, out),
-            MayNeedEscapes::No => out.extend_from_slice(log.message.as_bytes()),
-        }
-        if log.truncated {
-            out.extend_from_slice(b"\",\"truncated\":true}");
-        } else {
-            out.extend_from_slice(b"\"}");
-        }
+    fn write_log(&mut self, log: &LogView<'_>, out: &mut Vec<u8>) {
+        let (prefix, len) = self.log_prefix.padded_text(log, &mut self.at);
+        out.extend_from_slice(&prefix[..len]);
+        write_escaped(log.message, out);
+        write_log_end(log, out);
     }
 
     fn write_state(&mut self, state: &StateView<'_>, out: &mut Vec<u8>) {
@@ -213,11 +217,42 @@ fn write_escaped(text: &str, out: &mut Vec<u8>) {
     out.extend_from_slice(&bytes[start..]);
 }
 
-/// Whether a message may hold bytes to escape, or is known to hold none.
-#[derive(Debug, Clone, Copy)]
-enum MayNeedEscapes {
-    Yes,
-    No,
+/// How many bytes of a short clean message are copied at once.
+const MESSAGE_COPY: usize = 64;
+
+/// The end of a `log` line but its newline: `"}`, or with `"truncated":true` for a cut line.
+#[inline]
+fn write_log_end(log: &LogView<'_>, out: &mut Vec<u8>) {
+    if log.truncated {
+        out.extend_from_slice(b"\",\"truncated\":true}");
+    } else {
+        out.extend_from_slice(b"\"}");
+    }
+}
+
+/// Appends `padded[..len]` with one copy of `N` bytes and cuts what it copied too much: a copy
+/// whose size the compiler knows is a few register moves (up to 64 bytes) or the C library's
+/// copy without its dispatch on the size, where a log line's few dozen bytes cost more in that
+/// dispatch than in the copy. An ordinary copy when `len` is over `N` or `padded` holds fewer
+/// than `N` bytes.
+#[inline]
+fn append_with_fixed_copy<const N: usize>(out: &mut Vec<u8>, padded: &[u8], len: usize) {
+    match padded.get(..N) {
+        Some(block) if len <= N => {
+            out.extend_from_slice(block);
+            out.truncate(out.len() - (N - len));
+        }
+        _ => out.extend_from_slice(&padded[..len]),
+    }
+}
+
+/// Where `slice` lies in `text`, told by addresses only (nothing is read through them); `None`
+/// when it is not a slice of it.
+#[inline]
+fn slice_range(text: &[u8], slice: &[u8]) -> Option<Range<usize>> {
+    let start = (slice.as_ptr() as usize).wrapping_sub(text.as_ptr() as usize);
+    let end = start.checked_add(slice.len())?;
+    (end <= text.len()).then_some(start..end)
 }
 
 /// A cursor over the bytes to escape in the messages of a batch of lines, which are slices of

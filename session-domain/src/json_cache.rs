@@ -81,15 +81,31 @@ pub(crate) struct LogPrefix {
     key: Option<LogHeadKey>,
     /// The `seq` in `text`.
     seq: Seq,
+    /// The text, then zeros up to at least [`PREFIX_COPY`] bytes, so that it can be copied
+    /// with copies of a fixed size (`json::append_with_fixed_copies`).
     text: Vec<u8>,
+    /// Where the text ends in `text`, before the padding.
+    len: usize,
     /// Where the digits of `seq` end in `text` (they start at `LOG_START.len()`).
     seq_end: usize,
 }
 
+/// How many bytes of a prefix's padded text are copied at once: the text of almost every
+/// `log` line is shorter.
+pub(crate) const PREFIX_COPY: usize = 160;
+
 impl LogPrefix {
     /// The text for `log`, changed in place when only its `seq` follows the last one's.
-    #[inline]
+    #[cfg(test)]
     pub(crate) fn text(&mut self, log: &LogView<'_>, at: &mut AtText) -> &[u8] {
+        let (padded, len) = self.padded_text(log, at);
+        &padded[..len]
+    }
+
+    /// The text for `log` and its length: the slice holds the text then padding up to at
+    /// least [`PREFIX_COPY`] bytes.
+    #[inline]
+    pub(crate) fn padded_text(&mut self, log: &LogView<'_>, at: &mut AtText) -> (&[u8], usize) {
         let key = LogHeadKey {
             run: log.run,
             at: log.at,
@@ -100,7 +116,7 @@ impl LogPrefix {
         if self.key != Some(key) || !self.move_to(log.seq) {
             self.format(log.seq, key, at);
         }
-        &self.text
+        (&self.text, self.len)
     }
 
     /// Makes the text's `seq` read `seq` in place: `false` unless it is the same or the next
@@ -152,6 +168,8 @@ impl LogPrefix {
             text.extend_from_slice(stream.as_str().as_bytes());
         }
         text.extend_from_slice(b"\",\"message\":\"");
+        self.len = text.len();
+        text.resize(self.len.max(PREFIX_COPY), 0);
         self.key = Some(key);
         self.seq = seq;
     }
