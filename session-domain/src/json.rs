@@ -7,12 +7,11 @@
 //! scanned a word at a time for bytes to escape and copied in clean runs. The tests check every kind of item against serde byte for byte, so the two
 //! forms cannot drift apart.
 
-use std::ops::Range;
-
 use crate::byte_block::Block;
 use crate::byte_scan::{NextFlagged, find_flagged};
 
 use crate::json_cache::{AtText, LogPrefix, PREFIX_COPY};
+use crate::short_copy::{append_with_fixed_copy, slice_range};
 use crate::{
     AbnormalExit, Batch, EventView, Failure, LogView, StateView, StepPhase, StepView, Timestamp,
 };
@@ -228,31 +227,6 @@ fn write_log_end(log: &LogView<'_>, out: &mut Vec<u8>) {
     } else {
         out.extend_from_slice(b"\"}");
     }
-}
-
-/// Appends `padded[..len]` with one copy of `N` bytes and cuts what it copied too much: a copy
-/// whose size the compiler knows is a few register moves (up to 64 bytes) or the C library's
-/// copy without its dispatch on the size, where a log line's few dozen bytes cost more in that
-/// dispatch than in the copy. An ordinary copy when `len` is over `N` or `padded` holds fewer
-/// than `N` bytes.
-#[inline]
-fn append_with_fixed_copy<const N: usize>(out: &mut Vec<u8>, padded: &[u8], len: usize) {
-    match padded.get(..N) {
-        Some(block) if len <= N => {
-            out.extend_from_slice(block);
-            out.truncate(out.len() - (N - len));
-        }
-        _ => out.extend_from_slice(&padded[..len]),
-    }
-}
-
-/// Where `slice` lies in `text`, told by addresses only (nothing is read through them); `None`
-/// when it is not a slice of it.
-#[inline]
-fn slice_range(text: &[u8], slice: &[u8]) -> Option<Range<usize>> {
-    let start = (slice.as_ptr() as usize).wrapping_sub(text.as_ptr() as usize);
-    let end = start.checked_add(slice.len())?;
-    (end <= text.len()).then_some(start..end)
 }
 
 /// A cursor over the bytes to escape in the messages of a batch of lines, which are slices of
