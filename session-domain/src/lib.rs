@@ -34,7 +34,7 @@ mod read_framer;
 mod run_mode;
 mod session;
 mod severity;
-pub mod short_copy;
+mod short_copy;
 mod signal;
 mod source;
 mod state;

@@ -10,7 +10,7 @@ use std::ops::Range;
 /// dispatch than in the copy. An ordinary copy when `len` is over `N` or `padded` holds fewer
 /// than `N` bytes.
 #[inline]
-pub fn append_with_fixed_copy<const N: usize>(out: &mut Vec<u8>, padded: &[u8], len: usize) {
+pub(crate) fn append_with_fixed_copy<const N: usize>(out: &mut Vec<u8>, padded: &[u8], len: usize) {
     match padded.get(..N) {
         Some(block) if len <= N => {
             out.extend_from_slice(block);
@@ -23,7 +23,7 @@ pub fn append_with_fixed_copy<const N: usize>(out: &mut Vec<u8>, padded: &[u8], 
 /// Where `slice` lies in `text`, told by addresses only (nothing is read through them); `None`
 /// when it is not a slice of it.
 #[inline]
-pub fn slice_range(text: &[u8], slice: &[u8]) -> Option<Range<usize>> {
+pub(crate) fn slice_range(text: &[u8], slice: &[u8]) -> Option<Range<usize>> {
     let start = (slice.as_ptr() as usize).wrapping_sub(text.as_ptr() as usize);
     let end = start.checked_add(slice.len())?;
     (end <= text.len()).then_some(start..end)
