@@ -563,15 +563,21 @@ fn framed_batches_with_newlines_and_returns_between_messages_match_serde() {
         b"\n\n\r\n\r\r\n",
         b"a line much longer than sixty-four bytes, cut, with a \"quote\" after the cut: \"\n",
     ] {
-        let batch = Batch::lines(1, 1, framed(read));
-        let mut written = Vec::new();
-        JsonWriter::default().write_batch(&batch, &mut written);
-        assert_eq!(
-            String::from_utf8_lossy(&written),
-            serde_lines(&batch),
-            "{read:?}"
-        );
+        assert_framed_read_matches_serde(read);
     }
+}
+
+/// The batch the read framer makes of `read`, written as a batch, is serde's line for each of
+/// its events.
+fn assert_framed_read_matches_serde(read: &[u8]) {
+    let batch = Batch::lines(1, 1, framed(read));
+    let mut written = Vec::new();
+    JsonWriter::default().write_batch(&batch, &mut written);
+    assert_eq!(
+        String::from_utf8_lossy(&written),
+        serde_lines(&batch),
+        "{read:?}"
+    );
 }
 
 #[test]
@@ -609,15 +615,7 @@ fn escapes_at_every_position_of_framed_messages_match_serde() {
                     (b"before\n", b"\r\n\"quoted\"\n"),
                     (b"before\n", b""),
                 ] {
-                    let read = [before, &message, after].concat();
-                    let batch = Batch::lines(1, 1, framed(&read));
-                    let mut written = Vec::new();
-                    JsonWriter::default().write_batch(&batch, &mut written);
-                    assert_eq!(
-                        String::from_utf8_lossy(&written),
-                        serde_lines(&batch),
-                        "{read:?}"
-                    );
+                    assert_framed_read_matches_serde(&[before, &message, after].concat());
                 }
             }
         }
