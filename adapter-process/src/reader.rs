@@ -8,8 +8,16 @@ use session_domain::{LineBatch, ReadFramer, ReadOrigin, Severity, Source, Stream
 use session_ports::{Clock, OutputClosed, OutputSender};
 use tokio::io::{AsyncRead, AsyncReadExt};
 
-/// A pipe's capacity on Linux: one read takes whatever a fast writer managed to put there.
-const READ_SIZE: usize = 64 * 1024;
+/// What one read takes at most, and so the most text one batch holds.
+const READ_SIZE: usize = 128 * 1024;
+
+/// The capacity asked for a child's stdout and stderr pipes. With Linux's default, 64 KiB, a
+/// fast writer such as `cat` (128 KiB per `write`) blocks on every write until we read, and
+/// we read in smaller pieces: every block, wake-up and read costs both sides a switch, which
+/// under a virtual machine costs more than framing the lines. With room for two of its writes
+/// and reads of one, the switches halve (BENCHMARKS.md), for at most 192 KiB more per pipe
+/// while it is full and about 1.5 MiB more peak memory.
+pub(crate) const PIPE_CAPACITY: usize = 256 * 1024;
 
 /// Where a pipe's lines go and how they are labelled.
 #[derive(Debug, Clone)]

@@ -14,7 +14,7 @@ use tokio::time::Instant;
 use super::escalation::Escalation;
 use super::guard::GroupGuard;
 use super::guardian::{RUN_MARKER_VAR, run_marker};
-use super::reader::{Delivery, PipeTarget, read_to_end};
+use super::reader::{Delivery, PIPE_CAPACITY, PipeTarget, read_to_end};
 use super::report::{ExitWatch, Supervised};
 use super::supervisor::Supervisor;
 use super::{ProcessSpec, ProcessTiming, StopControl};
@@ -121,6 +121,8 @@ pub fn spawn(
     let pgid = i32::try_from(pid).map_err(|_| spawn_error(io::Error::other("pid out of range")))?;
     let guard = GroupGuard::register(pgid);
 
+    #[cfg(target_os = "linux")]
+    widen_pipes(&child);
     let delivery = Arc::new(Delivery::default());
     let (abandon, abandoned) = watch::channel(false);
     let pipe = |stream| PipeTarget {
@@ -168,6 +170,21 @@ pub fn spawn(
         let _ = report_tx.send(Some(report));
     });
     Ok(Supervised::new(pid, ExitWatch::new(exit_rx), report_rx))
+}
+
+/// Asks for pipes of [`PIPE_CAPACITY`] bytes. Only a matter of speed: a pipe that keeps its
+/// default capacity (the system's limits for an unprivileged user may refuse more) works the
+/// same.
+#[cfg(target_os = "linux")]
+fn widen_pipes(child: &tokio::process::Child) {
+    use std::os::fd::AsFd;
+    let pipes = [
+        child.stdout.as_ref().map(AsFd::as_fd),
+        child.stderr.as_ref().map(AsFd::as_fd),
+    ];
+    for pipe in pipes.into_iter().flatten() {
+        let _ = rustix::pipe::fcntl_setpipe_size(pipe, PIPE_CAPACITY);
+    }
 }
 
 #[cfg(target_os = "linux")]

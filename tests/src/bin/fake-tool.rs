@@ -25,6 +25,7 @@
 //! | `manifest` | writes `build/manifest.json`, as a pack step that writes it would |
 //! | `env:NAME` | prints `NAME=<value>` on stdout |
 //! | `stdin` | reads stdin to its end and prints `stdin bytes=<n>` |
+//! | `pipe-size` | prints `stdout pipe=<bytes> stderr pipe=<bytes>`, its pipes' capacities (Linux) |
 //! | `exit:N` | exits with status N |
 //! | `signal:NAME` | kills itself with SIGSEGV, SIGABRT or SIGKILL (no core dump) |
 //!
@@ -33,6 +34,7 @@
 //! each grandchild to that file, so that a test can check that none of them outlives the run.
 
 use std::io::{self, BufWriter, Read, Write};
+use std::os::fd::AsFd;
 use std::os::unix::process::CommandExt;
 use std::process::{Command, ExitCode, Stdio};
 use std::thread;
@@ -133,6 +135,11 @@ fn perform(step: &str, name: &str, argument: &str) -> io::Result<()> {
         "env" => {
             let value = std::env::var(argument).unwrap_or_default();
             writeln!(stdout, "{argument}={value}")?;
+        }
+        "pipe-size" => {
+            let size = |fd| rustix::pipe::fcntl_getpipe_size(fd).unwrap_or(0);
+            let (out, err) = (size(io::stdout().as_fd()), size(io::stderr().as_fd()));
+            writeln!(stdout, "stdout pipe={out} stderr pipe={err}")?;
         }
         "stdin" => {
             let mut input = Vec::new();
