@@ -267,7 +267,7 @@ fn with_stdout_unread_the_story_of_a_stop_is_logged_in_the_order_it_happened() {
     // reads stdout the runtime's lines wait everywhere between the runtime and the terminal.
     let project = Project::new(&Setup {
         runtime: &[
-            ("STDOUT_LINES", "100000"),
+            ("STDOUT_LINES", "1000000"),
             ("ON_TERM", "ignore"),
             ("GRANDCHILD", "group"),
             ("GRANDCHILD_ON_TERM", "ignore"),
