@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use session_domain::Stream;
 use session_ports::{Clock, OutputSender};
+use tokio::net::unix::pipe;
 use tokio::process::Command;
 use tokio::sync::watch;
 use tokio::time::Instant;
@@ -87,14 +88,20 @@ pub fn spawn(
     output: OutputSender,
     stop: &StopControl,
 ) -> Result<Supervised, SpawnError> {
+    let spawn_error = |source| SpawnError {
+        program: spec.program.clone(),
+        source,
+    };
+    let (stdout_pipe, child_stdout) = output_pipe().map_err(spawn_error)?;
+    let (stderr_pipe, child_stderr) = output_pipe().map_err(spawn_error)?;
     let mut command = Command::new(&spec.program);
     command
         .args(&spec.args)
         .current_dir(&spec.cwd)
         .envs(spec.env.iter().map(|(key, value)| (key, value)))
         .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
+        .stdout(child_stdout)
+        .stderr(child_stderr)
         .process_group(0)
         // A backstop only: it reaches the direct child, not its group. The supervisor's guard
         // kills the group.
@@ -108,11 +115,10 @@ pub fn spawn(
     if spec.die_with_parent {
         die_with_parent(&mut command);
     }
-    let spawn_error = |source| SpawnError {
-        program: spec.program.clone(),
-        source,
-    };
-    let mut child = command.spawn().map_err(spawn_error)?;
+    let child = command.spawn().map_err(spawn_error)?;
+    // Our copies of the pipes' writing ends go with the command: the readers see the end of
+    // the output when the child's group has closed them, not when we do.
+    drop(command);
     let Some(pid) = child.id() else {
         return Err(spawn_error(io::Error::other(
             "the process exited before it could be watched",
@@ -121,8 +127,6 @@ pub fn spawn(
     let pgid = i32::try_from(pid).map_err(|_| spawn_error(io::Error::other("pid out of range")))?;
     let guard = GroupGuard::register(pgid);
 
-    #[cfg(target_os = "linux")]
-    widen_pipes(&child);
     let delivery = Arc::new(Delivery::default());
     let (abandon, abandoned) = watch::channel(false);
     let pipe = |stream| PipeTarget {
@@ -135,14 +139,8 @@ pub fn spawn(
         delivery: Arc::clone(&delivery),
         abandon: abandoned.clone(),
     };
-    let stdout = child
-        .stdout
-        .take()
-        .map(|pipe_out| tokio::spawn(read_to_end(pipe_out, pipe(Stream::Stdout))));
-    let stderr = child
-        .stderr
-        .take()
-        .map(|pipe_err| tokio::spawn(read_to_end(pipe_err, pipe(Stream::Stderr))));
+    let stdout = tokio::spawn(read_to_end(stdout_pipe, pipe(Stream::Stdout)));
+    let stderr = tokio::spawn(read_to_end(stderr_pipe, pipe(Stream::Stderr)));
 
     let (exit_tx, exit_rx) = watch::channel(None);
     let (report_tx, report_rx) = watch::channel(None);
@@ -154,7 +152,7 @@ pub fn spawn(
         output,
         delivery,
         stop: stop.watch(),
-        readers: [stdout, stderr].into_iter().flatten().collect(),
+        readers: vec![stdout, stderr],
         abandon,
         guard: Some(guard),
         started: Instant::now(),
@@ -172,19 +170,15 @@ pub fn spawn(
     Ok(Supervised::new(pid, ExitWatch::new(exit_rx), report_rx))
 }
 
-/// Asks for pipes of [`PIPE_CAPACITY`] bytes. Only a matter of speed: a pipe that keeps its
-/// default capacity (the system's limits for an unprivileged user may refuse more) works the
-/// same.
-#[cfg(target_os = "linux")]
-fn widen_pipes(child: &tokio::process::Child) {
-    use std::os::fd::AsFd;
-    let pipes = [
-        child.stdout.as_ref().map(AsFd::as_fd),
-        child.stderr.as_ref().map(AsFd::as_fd),
-    ];
-    for pipe in pipes.into_iter().flatten() {
-        let _ = rustix::pipe::fcntl_setpipe_size(pipe, PIPE_CAPACITY);
-    }
+/// A pipe for one of the child's output streams: our end, to read, and the child's, to give
+/// it. Made here rather than by `Stdio::piped()` so that its capacity is set before the child
+/// writes: [`PIPE_CAPACITY`] on Linux (only a matter of speed: a pipe that keeps the default,
+/// which the system's limits for an unprivileged user may impose, works the same).
+fn output_pipe() -> io::Result<(pipe::Receiver, Stdio)> {
+    let (ours, child) = rustix::pipe::pipe_with(rustix::pipe::PipeFlags::CLOEXEC)?;
+    #[cfg(target_os = "linux")]
+    let _ = rustix::pipe::fcntl_setpipe_size(&ours, PIPE_CAPACITY);
+    Ok((pipe::Receiver::from_owned_fd(ours)?, Stdio::from(child)))
 }
 
 #[cfg(target_os = "linux")]
