@@ -371,6 +371,7 @@ impl Batch {
         }
     }
 
+    #[inline]
     fn line_view<'a>(&self, lines: &'a LineBatch, seq: Seq, line: &LineRecord) -> LogView<'a> {
         LogView {
             seq,
