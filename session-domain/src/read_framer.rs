@@ -10,7 +10,11 @@ use std::num::NonZeroUsize;
 use std::ops::Range;
 
 use crate::batch::{LineRecord, push_decoded};
-use crate::{FramedLine, LineBatch, LineFramer, LineMeta, Source, Stream, Timestamp, severity_of};
+use crate::severity::severity_or;
+use crate::{
+    FramedLine, LineBatch, LineFramer, LineMeta, Severity, Source, Stream, Timestamp,
+    default_severity, severity_of,
+};
 
 /// Where a read's lines come from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -63,6 +67,7 @@ impl ReadFramer {
         } = self;
         // Where the copied stretch starts: at the first line that lies in the read.
         let mut stretch: Option<Range<usize>> = None;
+        let default = default_severity(origin.source, origin.stream);
         framer.push(read, |line| {
             let in_read = line.chunk_offset.and_then(|offset| {
                 let end = offset + line.bytes.len();
@@ -73,7 +78,7 @@ impl ReadFramer {
                     let from = stretch.get_or_insert(offset..end);
                     from.end = end;
                     scratch.lines.push(LineRecord {
-                        meta: line_meta(*origin, at, text, line),
+                        meta: line_meta(*origin, at, severity_or(text, default), line),
                         text: offset - from.start..end - from.start,
                     });
                 }
@@ -108,7 +113,12 @@ impl Scratch {
         push_decoded(&mut self.decoded, line);
         self.decoded_lines.push(self.lines.len());
         self.lines.push(LineRecord {
-            meta: line_meta(origin, at, &self.decoded[start..], line),
+            meta: line_meta(
+                origin,
+                at,
+                severity_of(origin.source, origin.stream, &self.decoded[start..]),
+                line,
+            ),
             text: start..self.decoded.len(),
         });
     }
@@ -131,11 +141,16 @@ impl Scratch {
     }
 }
 
-fn line_meta(origin: ReadOrigin, at: Timestamp, text: &str, line: FramedLine<'_>) -> LineMeta {
+fn line_meta(
+    origin: ReadOrigin,
+    at: Timestamp,
+    severity: Severity,
+    line: FramedLine<'_>,
+) -> LineMeta {
     LineMeta {
         at,
         source: origin.source,
-        severity: severity_of(origin.source, origin.stream, text),
+        severity,
         stream: Some(origin.stream),
         truncated: line.truncated,
     }

@@ -72,10 +72,17 @@ pub fn default_severity(source: Source, stream: Stream) -> Severity {
 /// The severity of a line read from `stream` of `source`.
 #[inline]
 pub fn severity_of(source: Source, stream: Stream, line: &str) -> Severity {
+    severity_or(line, default_severity(source, stream))
+}
+
+/// [`severity_of`] with its stream's default already known: what the read framer asks of every
+/// line of a read.
+#[inline]
+pub(crate) fn severity_or(line: &str, default: Severity) -> Severity {
     if starts_with_no_level_word(line.as_bytes()) {
-        return default_severity(source, stream);
+        return default;
     }
-    classify_severity(line).unwrap_or_else(|| default_severity(source, stream))
+    classify_severity(line).unwrap_or(default)
 }
 
 /// Most lines start with a letter that begins no level word: the first byte decides that,
