@@ -46,13 +46,18 @@ struct WatermarkState {
     written: Seq,
     /// The writer is gone: nobody may wait for it any more.
     ended: bool,
+    /// How many threads wait for it: a wake-up is a system call, worth making only for them.
+    waiting: usize,
 }
 
 impl Watermark {
     fn advance(&self, written: Seq) {
         let (state, changed) = &*self.0;
-        state.lock().unwrap_or_else(PoisonError::into_inner).written = written;
-        changed.notify_all();
+        let mut state = state.lock().unwrap_or_else(PoisonError::into_inner);
+        state.written = written;
+        if state.waiting > 0 {
+            changed.notify_all();
+        }
     }
 
     fn end(&self) {
@@ -63,10 +68,12 @@ impl Watermark {
 
     fn wait_for(&self, seq: Seq) {
         let (state, changed) = &*self.0;
-        let guard = state.lock().unwrap_or_else(PoisonError::into_inner);
-        let _released = changed
+        let mut guard = state.lock().unwrap_or_else(PoisonError::into_inner);
+        guard.waiting += 1;
+        let mut guard = changed
             .wait_while(guard, |state| state.written < seq && !state.ended)
             .unwrap_or_else(PoisonError::into_inner);
+        guard.waiting -= 1;
     }
 }
 
