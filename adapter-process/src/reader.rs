@@ -63,16 +63,19 @@ pub(crate) async fn read_to_end(mut pipe: impl AsyncRead + Unpin, target: PipeTa
         stream: target.stream,
     };
     let mut framer = ReadFramer::new(origin, target.max_line);
-    let mut buffer = vec![0_u8; READ_SIZE];
+    // Read into its capacity, never zeroed: a step that prints nothing never touches it.
+    let mut buffer = Vec::with_capacity(READ_SIZE);
     // Once the session stops listening, keep draining so the child never blocks on us.
     let mut listening = true;
     let mut abandon = target.abandon.clone();
     loop {
+        // Each read starts at the buffer's start, so it never grows past its capacity.
+        buffer.clear();
         // Reading is abandoned only between reads: what was read is always delivered.
         let read = tokio::select! {
             biased;
             _ = abandon.wait_for(|abandoned| *abandoned) => break,
-            read = pipe.read(&mut buffer) => read,
+            read = pipe.read_buf(&mut buffer) => read,
         };
         let read = match read {
             Ok(0) => break,
