@@ -3,13 +3,13 @@
 //!
 //! No intermediate `String` and no `fmt` for digits. The lines of one read share their run,
 //! time, source, stream and mostly their severity, so a `log` line is the last line's text up
-//! to its message with the `seq` counted up in place (`json_cache.rs`), then the message,
-//! scanned a word at a time for bytes to escape and copied in clean runs. The tests check every kind of item against serde byte for byte, so the two
-//! forms cannot drift apart.
+//! to its message with the `seq` counted up in place (`json_cache.rs`), then the message: one
+//! scan of a batch's text, sixteen bytes at a time, tells which messages hold bytes to escape,
+//! and the others are copied whole (`short_copy.rs`). The tests check every kind of item
+//! against serde byte for byte, so the two forms cannot drift apart.
 
 use crate::byte_block::Block;
 use crate::byte_scan::{NextFlagged, find_flagged};
-
 use crate::json_cache::{AtText, LogPrefix, PREFIX_COPY};
 use crate::short_copy::{append_with_fixed_copy, slice_range};
 use crate::{
@@ -59,6 +59,7 @@ impl JsonWriter {
             let (prefix, len) = self.log_prefix.padded_text(&log, &mut self.at);
             append_with_fixed_copy::<PREFIX_COPY>(out, prefix, len);
             let message = log.message.as_bytes();
+            // Checked first: a message to escape goes the slow way wherever it lies.
             match slice_range(bytes, message) {
                 _ if escapes.holds_flagged(message) => write_escaped(log.message, out),
                 Some(range) => {
