@@ -6,8 +6,9 @@
 //! may still turn out to be part of a `\r\n` terminator), and whatever an over-long line has
 //! beyond its first `max_line` bytes is skipped, never stored.
 
-use crate::byte_block::{BLOCK_LEN, Block};
 use std::num::NonZeroUsize;
+
+use crate::byte_block::{BLOCK_LEN, Block};
 
 /// One framed line: its bytes without the terminator, and whether it was cut at `max_line`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -9,7 +9,7 @@
 //! against serde byte for byte, so the two forms cannot drift apart.
 
 use crate::byte_block::Block;
-use crate::byte_scan::{NextFlagged, find_flagged};
+use crate::byte_scan::{NextFlagged, but_newlines, find_flagged};
 use crate::json_cache::{AtText, LogPrefix, PREFIX_COPY};
 use crate::short_copy::{append_with_fixed_copy, slice_range};
 use crate::{
@@ -236,13 +236,9 @@ fn message_escapes(text: &str) -> NextFlagged<'_, impl Fn(&[u8], usize) -> Optio
     NextFlagged::new(text.as_bytes(), find_escape_but_newlines)
 }
 
-/// The first byte to escape at or after `from` in a batch's text, but its newlines: they lie
-/// between its messages, never in one (the framer ends a line at a `\n` and `LineBatch::push`
-/// replaces any), and flagging them would stop the scan at every line.
+/// The first byte to escape at or after `from` in a batch's text, but its newlines.
 fn find_escape_but_newlines(bytes: &[u8], from: usize) -> Option<usize> {
-    find_flagged(bytes, from, |block| {
-        needs_escape(block).and_not(block.equal(b'\n'))
-    })
+    find_flagged(bytes, from, but_newlines(needs_escape))
 }
 
 /// The bytes JSON strings must escape: the controls below 0x20, `"` and `\\`.

@@ -82,7 +82,7 @@ pub(crate) struct LogPrefix {
     /// The `seq` in `text`.
     seq: Seq,
     /// The text, then zeros up to at least [`PREFIX_COPY`] bytes, so that it can be copied
-    /// with copies of a fixed size (`json::append_with_fixed_copies`).
+    /// with copies of a fixed size (`short_copy::append_with_fixed_copy`).
     text: Vec<u8>,
     /// Where the text ends in `text`, before the padding.
     len: usize,

@@ -2,7 +2,7 @@
 //! characters in the tool's own error lines, escaped.
 
 use session_domain::byte_block::Block;
-use session_domain::byte_scan::find_flagged;
+use session_domain::byte_scan::{but_newlines, find_flagged};
 
 /// Flags the bytes that may start something a terminal acts on: a C0 control but tab, DEL,
 /// and 0xC2, the lead byte of the UTF-8 encoded C1 controls (U+0080 to U+009F are `C2 80` to
@@ -18,13 +18,9 @@ pub(crate) fn find_control_start(bytes: &[u8], from: usize) -> Option<usize> {
     find_control_start_by(bytes, from, control_candidates)
 }
 
-/// [`find_control_start`] in a batch's text, but its newlines: they lie between its messages,
-/// never in one (the framer ends a line at a `\n`, `LineBatch::push` replaces any), and
-/// stopping at them would stop the batch's one scan at every line.
+/// [`find_control_start`] in a batch's text, but its newlines (`byte_scan::but_newlines`).
 pub(crate) fn find_control_start_but_newlines(bytes: &[u8], from: usize) -> Option<usize> {
-    find_control_start_by(bytes, from, |block| {
-        control_candidates(block).and_not(block.equal(b'\n'))
-    })
+    find_control_start_by(bytes, from, but_newlines(control_candidates))
 }
 
 fn find_control_start_by(
