@@ -2,6 +2,7 @@
 //! the output formats and signal handling. Its `main` is three lines; other frontends reuse
 //! [`config`] to read settings exactly as the command line does.
 
+mod allocator;
 pub mod cli;
 pub mod client;
 pub mod config;
@@ -25,6 +26,7 @@ use crate::exit::{ExitCode, Fatal};
 
 /// Runs the command line with the process's arguments and returns the exit code.
 pub fn main() -> i32 {
+    allocator::keep_freed_batches_for_reuse();
     // The guardian is this same program, started again by the session (see `run_plan`).
     if let Some(code) = adapter_process::run_guardian_if_asked() {
         return code;
