@@ -63,33 +63,33 @@ pub(crate) async fn read_to_end(mut pipe: impl AsyncRead + Unpin, target: PipeTa
         stream: target.stream,
     };
     let mut framer = ReadFramer::new(origin, target.max_line);
-    // Read into its capacity, never zeroed: a step that prints nothing never touches it.
-    let mut buffer = Vec::with_capacity(READ_SIZE);
     // Once the session stops listening, keep draining so the child never blocks on us.
     let mut listening = true;
     let mut abandon = target.abandon.clone();
     loop {
-        // Each read starts at the buffer's start, so it never grows past its capacity.
-        buffer.clear();
+        // Read into the framer's buffer, never zeroed: a step that prints nothing never
+        // touches it.
+        let buffer = framer.read_buffer(READ_SIZE);
         // Reading is abandoned only between reads: what was read is always delivered.
         let read = tokio::select! {
             biased;
             _ = abandon.wait_for(|abandoned| *abandoned) => break,
-            read = pipe.read_buf(&mut buffer) => read,
+            read = pipe.read_buf(buffer) => read,
         };
-        let read = match read {
+        match read {
             Ok(0) => break,
-            Ok(read) => read,
+            Ok(_) => {}
             Err(error) if error.kind() == std::io::ErrorKind::Interrupted => continue,
             Err(error) => {
                 tracing::warn!(label = %target.label, stream = target.stream.as_str(), %error, "reading a pipe failed; treating it as closed");
                 break;
             }
-        };
+        }
         if !listening {
+            framer.discard_read();
             continue;
         }
-        let batch = framer.frame(&buffer[..read], target.clock.now());
+        let batch = framer.frame_read(target.clock.now());
         listening = target.delivery.send(&target.output, batch).await.is_ok();
     }
     let at = target.clock.now();

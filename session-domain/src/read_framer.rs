@@ -1,10 +1,12 @@
 //! Framing one pipe's reads into batches: the hot path of every line a child prints.
 //!
-//! A read is validated as UTF-8 once, its lines found with `memchr`, and the stretch of the
-//! read that holds them copied into the batch in one piece; each line then costs one small
-//! record. Only the rare lines that need work of their own (one that began in an earlier read,
-//! invalid UTF-8) are decoded one by one, after that stretch. Every batch is allocated at its
-//! exact size, so what it costs against the buffer's budget is what it holds.
+//! A read lands in the framer's buffer after the start of the line the last read left
+//! unfinished, so that its lines lie wholly in it. It is validated as UTF-8 once, its lines
+//! found 64 bytes at a time, and each line costs one small record. When the lines fill most of
+//! the buffer, the buffer becomes the batch's text, cut to them; otherwise the stretch that
+//! holds them is copied in one piece. Only the rare lines that need work of their own (one
+//! longer than a read, invalid UTF-8) are decoded one by one, after that stretch. Every batch
+//! is at its exact size, so what it costs against the buffer's budget is what it holds.
 
 use std::num::NonZeroUsize;
 use std::ops::Range;
@@ -25,12 +27,27 @@ pub struct ReadOrigin {
     pub stream: Stream,
 }
 
+/// From how many bytes of lines a buffer is handed over as a batch's text rather than copied:
+/// below it, copying the lines costs less than allocating the next read's buffer, and a small
+/// batch does not pin a large block.
+const HANDOVER_BYTES: usize = 16 * 1024;
+
 /// Turns the reads of one stream into [`LineBatch`]es.
+///
+/// The reads go into the framer's own buffer ([`read_buffer`](Self::read_buffer)), after the
+/// start of a line the last read left unfinished: a line then lies wholly in one buffer. When a
+/// read's lines fill most of the buffer and none needed decoding (the steady state of a fast
+/// writer), the buffer itself becomes the batch's text, cut to its lines, and no byte of them
+/// is copied; otherwise their stretch is copied into a batch of its exact size.
 #[derive(Debug)]
 pub struct ReadFramer {
     origin: ReadOrigin,
     framer: LineFramer,
     scratch: Scratch,
+    /// The unfinished line carried from the last read, then the bytes of the read.
+    buffer: Vec<u8>,
+    /// How many bytes at the start of `buffer` were carried.
+    carried: usize,
 }
 
 /// Reused between reads: what the read being framed has produced so far.
@@ -51,19 +68,93 @@ impl ReadFramer {
             origin,
             framer: LineFramer::new(max_line),
             scratch: Scratch::default(),
+            buffer: Vec::new(),
+            carried: 0,
         }
     }
 
     /// The lines `read` completes, stamped `at`.
     pub fn frame(&mut self, read: &[u8], at: Timestamp) -> LineBatch {
-        let valid = match std::str::from_utf8(read) {
-            Ok(valid) => valid,
-            Err(error) => std::str::from_utf8(&read[..error.valid_up_to()]).unwrap_or_default(),
+        self.buffer.extend_from_slice(read);
+        self.frame_read(at)
+    }
+
+    /// Where the next read goes: appended to this buffer, into the room it has for `room` more
+    /// bytes (none of them zeroed), before a call to [`frame_read`](Self::frame_read).
+    pub fn read_buffer(&mut self, room: usize) -> &mut Vec<u8> {
+        // Exact: a buffer that doubled would hand over twice the memory its lines need.
+        self.buffer.reserve_exact(room);
+        &mut self.buffer
+    }
+
+    /// Forgets what was read into [`read_buffer`](Self::read_buffer) since the last frame, for a
+    /// reader that only drains a pipe nobody listens to any more.
+    pub fn discard_read(&mut self) {
+        self.buffer.truncate(self.carried);
+    }
+
+    /// The lines completed by what was read into [`read_buffer`](Self::read_buffer), stamped
+    /// `at`.
+    pub fn frame_read(&mut self, at: Timestamp) -> LineBatch {
+        let read_len = self.buffer.len() - self.carried;
+        let capacity = self.buffer.capacity();
+        let (batch, spent) = match String::from_utf8(std::mem::take(&mut self.buffer)) {
+            Ok(text) => self.frame_valid(text, at),
+            Err(error) => {
+                let valid_up_to = error.utf8_error().valid_up_to();
+                let bytes = error.into_bytes();
+                let valid = std::str::from_utf8(&bytes[..valid_up_to]).unwrap_or_default();
+                let stretch = self.frame_lines(&bytes, valid, at);
+                let batch = self
+                    .scratch
+                    .take_batch(stretch.map_or("", |range| &valid[range]));
+                (batch, Some(bytes))
+            }
         };
+        // The buffer is reused unless the batch took it; either way the next read goes after
+        // the unfinished line, when copying it costs no more than the read did.
+        let mut next = spent.unwrap_or_else(|| Vec::with_capacity(capacity));
+        next.clear();
+        self.framer.carry_pending_into(&mut next, read_len);
+        self.carried = next.len();
+        self.buffer = next;
+        batch
+    }
+
+    /// Frames a buffer of valid UTF-8: the batch, and the buffer back unless the batch took it.
+    fn frame_valid(&mut self, text: String, at: Timestamp) -> (LineBatch, Option<Vec<u8>>) {
+        let stretch = self.frame_lines(text.as_bytes(), &text, at);
+        match stretch {
+            // Enough lines start the buffer: it becomes the batch's text, cut to them at no
+            // cost (the allocator shrinks a block in place), and the next read gets a new one.
+            Some(range)
+                if range.start == 0
+                    && range.end >= HANDOVER_BYTES
+                    && self.scratch.decoded_lines.is_empty()
+                    && text.is_char_boundary(range.end) =>
+            {
+                let mut text = text;
+                text.truncate(range.end);
+                text.shrink_to_fit();
+                (self.scratch.take_batch_owning(text), None)
+            }
+            stretch => {
+                let batch = self
+                    .scratch
+                    .take_batch(stretch.map_or("", |range| &text[range]));
+                (batch, Some(text.into_bytes()))
+            }
+        }
+    }
+
+    /// Frames `read`, of which `valid` is the valid UTF-8 start, into the scratch: the range of
+    /// `read` from its first line that lies in it to its last, if any.
+    fn frame_lines(&mut self, read: &[u8], valid: &str, at: Timestamp) -> Option<Range<usize>> {
         let Self {
             origin,
             framer,
             scratch,
+            ..
         } = self;
         // Where the copied stretch starts: at the first line that lies in the read.
         let mut stretch: Option<Range<usize>> = None;
@@ -85,8 +176,7 @@ impl ReadFramer {
                 None => scratch.push_decoded(*origin, at, line),
             }
         });
-        let stretch = stretch.map_or("", |range| &valid[range]);
-        self.scratch.take_batch(stretch)
+        stretch
     }
 
     /// Ends the stream: the last line if it had no `\n`, stamped `at`.
@@ -95,7 +185,16 @@ impl ReadFramer {
             origin,
             framer,
             scratch,
+            buffer,
+            carried,
         } = self;
+        // What was carried goes back to the framer, which holds no line then: no line ends
+        // in it, since it has no newline.
+        framer.push(&buffer[..*carried], |line| {
+            scratch.push_decoded(*origin, at, line);
+        });
+        buffer.clear();
+        *carried = 0;
         framer.finish(|line| scratch.push_decoded(*origin, at, line));
         self.scratch.take_batch("")
     }
@@ -121,6 +220,15 @@ impl Scratch {
             ),
             text: start..self.decoded.len(),
         });
+    }
+
+    /// The batch of the framed lines of the read, whose stretch is all of `text` (nothing was
+    /// decoded); empties the scratch for the next read.
+    fn take_batch_owning(&mut self, text: String) -> LineBatch {
+        let lines = self.lines.len();
+        let mut records = std::mem::replace(&mut self.lines, Vec::with_capacity(lines));
+        records.shrink_to_fit();
+        LineBatch::from_parts(text, records)
     }
 
     /// The batch of the framed lines, `stretch` then `decoded`, at its exact size; empties
@@ -236,6 +344,124 @@ mod tests {
                 );
             }
         }
+    }
+
+    /// Reads `read` the way the reader does: into the framer's buffer, with `room` for it.
+    fn read_into(framer: &mut ReadFramer, room: usize, read: &[u8]) -> *const u8 {
+        let buffer = framer.read_buffer(room);
+        let start = buffer.len();
+        buffer.extend_from_slice(read);
+        buffer[start..].as_ptr()
+    }
+
+    fn messages(batch: &LineBatch) -> Vec<&str> {
+        batch.iter().map(|(_, message)| message).collect()
+    }
+
+    #[test]
+    fn a_read_of_many_lines_becomes_the_batch_and_its_rest_is_carried() {
+        let mut framer = ReadFramer::new(
+            ORIGIN,
+            NonZeroUsize::new(1 << 20).unwrap_or(NonZeroUsize::MIN),
+        );
+        let filler = "x".repeat(HANDOVER_BYTES);
+        let read = format!("{filler}\ntwo\r\nthree\nfo");
+        let read_at = read_into(&mut framer, read.len() * 2, read.as_bytes());
+        let batch = framer.frame_read(at(0));
+        assert_eq!(messages(&batch), [filler.as_str(), "two", "three"]);
+        let text = batch.text_storage();
+        assert_eq!(text.as_ptr(), read_at, "the buffer itself, not a copy");
+        let lines = format!("{filler}\ntwo\r\nthree");
+        assert_eq!(
+            (text.as_str(), text.capacity()),
+            (lines.as_str(), lines.len())
+        );
+        // The unfinished line starts the next buffer, so the next read's lines are its own.
+        read_into(&mut framer, 16, b"ur\nfive\nsix and s");
+        let next = framer.frame_read(at(1));
+        assert_eq!(messages(&next), ["four", "five"]);
+        assert_eq!(next.text_storage().as_str(), "four\nfive");
+        assert_eq!(messages(&framer.finish(at(2))), ["six and s"]);
+    }
+
+    #[test]
+    fn full_pipe_reads_are_handed_over_read_after_read_in_a_buffer_that_does_not_grow() {
+        // A pipe delivers at most 64 KiB a read, into room for 128 KiB; each read ends
+        // mid-line, so each buffer starts with the line the last one left.
+        let line = format!("{}\n", "y".repeat(99));
+        let stream = line.repeat(20 * 655);
+        let mut framer = ReadFramer::new(
+            ORIGIN,
+            NonZeroUsize::new(1 << 20).unwrap_or(NonZeroUsize::MIN),
+        );
+        let mut lines = 0;
+        for read in stream.as_bytes().chunks(64 * 1024) {
+            let buffer = framer.read_buffer(128 * 1024);
+            let buffer_at = buffer.as_ptr();
+            buffer.extend_from_slice(read);
+            assert!(
+                buffer.capacity() <= 129 * 1024,
+                "the buffer grew: {}",
+                buffer.capacity()
+            );
+            let batch = framer.frame_read(at(0));
+            assert_eq!(
+                batch.text_storage().as_ptr(),
+                buffer_at,
+                "handed over, not copied"
+            );
+            lines += batch.len();
+        }
+        assert_eq!(lines, 20 * 655);
+    }
+
+    #[test]
+    fn a_small_read_is_copied_at_its_size_and_the_buffer_kept() {
+        let mut framer =
+            ReadFramer::new(ORIGIN, NonZeroUsize::new(64).unwrap_or(NonZeroUsize::MIN));
+        let read_at = read_into(&mut framer, 1024, b"one\ntwo\n");
+        let batch = framer.frame_read(at(0));
+        assert_eq!(messages(&batch), ["one", "two"]);
+        let text = batch.text_storage();
+        assert_ne!(text.as_ptr(), read_at);
+        assert_eq!(text.capacity(), "one\ntwo".len());
+        assert_eq!(
+            read_into(&mut framer, 1024, b"x\n"),
+            read_at,
+            "the same buffer again"
+        );
+    }
+
+    #[test]
+    fn a_tail_longer_than_its_read_stays_with_the_line_framer() {
+        // A long line arriving a byte at a time must not be copied again at every byte.
+        let mut framer =
+            ReadFramer::new(ORIGIN, NonZeroUsize::new(64).unwrap_or(NonZeroUsize::MIN));
+        read_into(&mut framer, 64, b"a long line with no end yet");
+        assert!(framer.frame_read(at(0)).is_empty());
+        assert_eq!(framer.carried, "a long line with no end yet".len());
+        read_into(&mut framer, 64, b"!");
+        assert!(framer.frame_read(at(1)).is_empty());
+        assert_eq!(framer.carried, 0);
+        assert_eq!(
+            framer.framer.pending_len(),
+            "a long line with no end yet!".len()
+        );
+        read_into(&mut framer, 64, b"\nnext\n");
+        let batch = framer.frame_read(at(2));
+        assert_eq!(messages(&batch), ["a long line with no end yet!", "next"]);
+    }
+
+    #[test]
+    fn a_read_nobody_listens_to_is_forgotten_and_the_carried_line_kept() {
+        let mut framer =
+            ReadFramer::new(ORIGIN, NonZeroUsize::new(64).unwrap_or(NonZeroUsize::MIN));
+        read_into(&mut framer, 64, b"one\ntw");
+        assert_eq!(messages(&framer.frame_read(at(0))), ["one"]);
+        read_into(&mut framer, 64, b"ignored\n");
+        framer.discard_read();
+        read_into(&mut framer, 64, b"o\n");
+        assert_eq!(messages(&framer.frame_read(at(1))), ["two"]);
     }
 
     #[test]
