@@ -2,8 +2,8 @@
 //!
 //! A read lands in the framer's buffer after the start of the line the last read left
 //! unfinished, so that its lines lie wholly in it. It is validated as UTF-8 once, its lines
-//! found 64 bytes at a time, and each line costs one small record. When the lines fill most of
-//! the buffer, the buffer becomes the batch's text, cut to them; otherwise the stretch that
+//! found 64 bytes at a time, and each line costs one small record. When there are 16 KiB of
+//! lines or more, the buffer becomes the batch's text, cut to them; otherwise the stretch that
 //! holds them is copied in one piece. Only the rare lines that need work of their own (one
 //! longer than a read, invalid UTF-8) are decoded one by one, after that stretch. Every batch
 //! is at its exact size, so what it costs against the buffer's budget is what it holds.
@@ -36,7 +36,7 @@ const HANDOVER_BYTES: usize = 16 * 1024;
 ///
 /// The reads go into the framer's own buffer ([`read_buffer`](Self::read_buffer)), after the
 /// start of a line the last read left unfinished: a line then lies wholly in one buffer. When a
-/// read's lines fill most of the buffer and none needed decoding (the steady state of a fast
+/// read brings [`HANDOVER_BYTES`] of lines or more and none needed decoding (the steady state of a fast
 /// writer), the buffer itself becomes the batch's text, cut to its lines, and no byte of them
 /// is copied; otherwise their stretch is copied into a batch of its exact size.
 #[derive(Debug)]
@@ -48,6 +48,8 @@ pub struct ReadFramer {
     buffer: Vec<u8>,
     /// How many bytes at the start of `buffer` were carried.
     carried: usize,
+    /// The size of a read's buffer, as last asked for.
+    room: usize,
 }
 
 /// Reused between reads: what the read being framed has produced so far.
@@ -70,6 +72,7 @@ impl ReadFramer {
             scratch: Scratch::default(),
             buffer: Vec::new(),
             carried: 0,
+            room: 0,
         }
     }
 
@@ -79,11 +82,17 @@ impl ReadFramer {
         self.frame_read(at)
     }
 
-    /// Where the next read goes: appended to this buffer, into the room it has for `room` more
-    /// bytes (none of them zeroed), before a call to [`frame_read`](Self::frame_read).
+    /// Where the next read goes: appended to this buffer, after the carried line, in a buffer
+    /// of `room` bytes (none of them zeroed), before a call to [`frame_read`](Self::frame_read).
+    /// A carried line longer than half of `room` gets a larger buffer, with half of `room` left.
     pub fn read_buffer(&mut self, room: usize) -> &mut Vec<u8> {
-        // Exact: a buffer that doubled would hand over twice the memory its lines need.
-        self.buffer.reserve_exact(room);
+        self.room = room;
+        // Exact, and the same size every time: a buffer handed over as a batch's text comes
+        // back to the allocator as a block of that size, which the next buffer then reuses.
+        let wanted = room.max(self.buffer.len() + room / 2);
+        if self.buffer.capacity() < wanted {
+            self.buffer.reserve_exact(wanted - self.buffer.len());
+        }
         &mut self.buffer
     }
 
@@ -97,7 +106,6 @@ impl ReadFramer {
     /// `at`.
     pub fn frame_read(&mut self, at: Timestamp) -> LineBatch {
         let read_len = self.buffer.len() - self.carried;
-        let capacity = self.buffer.capacity();
         let (batch, spent) = match String::from_utf8(std::mem::take(&mut self.buffer)) {
             Ok(text) => self.frame_valid(text, at),
             Err(error) => {
@@ -113,7 +121,7 @@ impl ReadFramer {
         };
         // The buffer is reused unless the batch took it; either way the next read goes after
         // the unfinished line, when copying it costs no more than the read did.
-        let mut next = spent.unwrap_or_else(|| Vec::with_capacity(capacity));
+        let mut next = spent.unwrap_or_else(|| Vec::with_capacity(self.room));
         next.clear();
         self.framer.carry_pending_into(&mut next, read_len);
         self.carried = next.len();
@@ -187,6 +195,7 @@ impl ReadFramer {
             scratch,
             buffer,
             carried,
+            ..
         } = self;
         // What was carried goes back to the framer, which holds no line then: no line ends
         // in it, since it has no newline.
