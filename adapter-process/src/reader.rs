@@ -3,6 +3,7 @@
 use std::num::NonZeroUsize;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
 
 use session_domain::{LineBatch, ReadFramer, ReadOrigin, Severity, Source, Stream, counted};
 use session_ports::{Clock, OutputClosed, OutputSender};
@@ -10,6 +11,24 @@ use tokio::io::{AsyncRead, AsyncReadExt};
 
 /// What one read takes at most, and so the most text one batch holds.
 const READ_SIZE: usize = 128 * 1024;
+
+/// After a read shorter than this, the reader waits [`LINGER`] before it reads again.
+const LINGER_BELOW: usize = 16 * 1024;
+
+/// How long a reader lets a writer that writes a line at a time fill the pipe after a short
+/// read. Without it, every few lines wake the reader, then the sink, each wake-up costing more
+/// than the lines it brings: a writer of one line per `write` ran 1.05-1.2 times slower than
+/// into `cat`; with it, about 0.9 times (BENCHMARKS.md). A lone line is not delayed (its batch
+/// is sent before the wait), only the next read comes up to this much later; the pipe
+/// (`PIPE_CAPACITY`) holds what even a fast writer writes meanwhile.
+///
+/// The wait blocks the thread on purpose: a task waiting on a timer would leave the thread in
+/// `epoll_wait`, which every `write` into the pipe wakes. A reader on a thread of its own costs
+/// a fast writer's path one more thread switch per batch (8% more CPU, measured), so the
+/// readers share the session's thread, which this holds up for at most this long: the
+/// session's runtime is its own (`play`'s, `serve`'s session thread, the DAP bridge's), never
+/// one that serves requests.
+const LINGER: Duration = Duration::from_micros(500);
 
 /// The capacity asked for a child's stdout and stderr pipes. With Linux's default, 64 KiB, a
 /// fast writer such as `cat` (128 KiB per `write`) blocks on every write until we read, and
@@ -57,6 +76,7 @@ impl Delivery {
 
 /// Reads `pipe` until end of file. Every read becomes one batch, stamped with the time it was
 /// read; a read error ends the stream like end of file (what was framed is still delivered).
+/// After a short read it waits [`LINGER`], blocking the runtime's thread (see [`LINGER`]).
 pub(crate) async fn read_to_end(mut pipe: impl AsyncRead + Unpin, target: PipeTarget) {
     let origin = ReadOrigin {
         source: target.source,
@@ -76,21 +96,26 @@ pub(crate) async fn read_to_end(mut pipe: impl AsyncRead + Unpin, target: PipeTa
             _ = abandon.wait_for(|abandoned| *abandoned) => break,
             read = pipe.read_buf(buffer) => read,
         };
-        match read {
+        let read = match read {
             Ok(0) => break,
-            Ok(_) => {}
+            Ok(read) => read,
             Err(error) if error.kind() == std::io::ErrorKind::Interrupted => continue,
             Err(error) => {
                 tracing::warn!(label = %target.label, stream = target.stream.as_str(), %error, "reading a pipe failed; treating it as closed");
                 break;
             }
-        }
+        };
         if !listening {
             framer.discard_read();
             continue;
         }
         let batch = framer.frame_read(target.clock.now());
         listening = target.delivery.send(&target.output, batch).await.is_ok();
+        if read < LINGER_BELOW {
+            // The batch just sent goes on to the sinks first, then this thread waits.
+            tokio::task::yield_now().await;
+            std::thread::sleep(LINGER);
+        }
     }
     let at = target.clock.now();
     let mut batch = framer.finish(at);
