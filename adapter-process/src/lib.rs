@@ -26,6 +26,7 @@ mod guard;
 mod guardian;
 mod guardian_main;
 mod leftovers;
+mod linger;
 mod pipes;
 mod procfs;
 mod program;

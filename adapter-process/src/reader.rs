@@ -9,18 +9,17 @@ use session_domain::{LineBatch, ReadFramer, ReadOrigin, Severity, Source, Stream
 use session_ports::{Clock, OutputClosed, OutputSender};
 use tokio::io::{AsyncRead, AsyncReadExt};
 
+use super::linger::Linger;
+
 /// What one read takes at most, and so the most text one batch holds.
 const READ_SIZE: usize = 128 * 1024;
 
-/// After a read shorter than this, the reader waits [`LINGER`] before it reads again.
-const LINGER_BELOW: usize = 16 * 1024;
-
-/// How long a reader lets a writer that writes a line at a time fill the pipe after a short
-/// read. Without it, every few lines wake the reader, then the sink, each wake-up costing more
-/// than the lines it brings: a writer of one line per `write` ran 1.05-1.2 times slower than
-/// into `cat`; with it, about 0.9 times (BENCHMARKS.md). A lone line is not delayed (its batch
-/// is sent before the wait), only the next read comes up to this much later; the pipe
-/// (`PIPE_CAPACITY`) holds what even a fast writer writes meanwhile.
+/// How long a reader waits, when [`Linger`] says so, for a writer that writes a line at a time
+/// to fill the pipe. Without it, every few lines wake the reader, then the sink, each wake-up
+/// costing more than the lines it brings: a writer of one line per `write` ran 1.05-1.2 times
+/// slower than into `cat`; with it, about 0.9 times (BENCHMARKS.md). A lone line is not delayed
+/// (its batch is sent before the wait), only the next read comes up to this much later; the
+/// pipe (`PIPE_CAPACITY`) holds what even a fast writer writes meanwhile.
 ///
 /// The wait blocks the thread on purpose: a task waiting on a timer would leave the thread in
 /// `epoll_wait`, which every `write` into the pipe wakes. A reader on a thread of its own costs
@@ -76,7 +75,7 @@ impl Delivery {
 
 /// Reads `pipe` until end of file. Every read becomes one batch, stamped with the time it was
 /// read; a read error ends the stream like end of file (what was framed is still delivered).
-/// After a short read it waits [`LINGER`], blocking the runtime's thread (see [`LINGER`]).
+/// After short reads it may wait [`LINGER`] ([`Linger`]), blocking the runtime's thread.
 pub(crate) async fn read_to_end(mut pipe: impl AsyncRead + Unpin, target: PipeTarget) {
     let origin = ReadOrigin {
         source: target.source,
@@ -85,11 +84,13 @@ pub(crate) async fn read_to_end(mut pipe: impl AsyncRead + Unpin, target: PipeTa
     let mut framer = ReadFramer::new(origin, target.max_line);
     // Once the session stops listening, keep draining so the child never blocks on us.
     let mut listening = true;
+    let mut linger = Linger::default();
     let mut abandon = target.abandon.clone();
     loop {
         // Read into the framer's buffer, never zeroed: a step that prints nothing never
         // touches it.
         let buffer = framer.read_buffer(READ_SIZE);
+        let room = buffer.capacity() - buffer.len();
         // Reading is abandoned only between reads: what was read is always delivered.
         let read = tokio::select! {
             biased;
@@ -111,7 +112,7 @@ pub(crate) async fn read_to_end(mut pipe: impl AsyncRead + Unpin, target: PipeTa
         }
         let batch = framer.frame_read(target.clock.now());
         listening = target.delivery.send(&target.output, batch).await.is_ok();
-        if read < LINGER_BELOW {
+        if linger.after_read(read, room) {
             // The batch just sent goes on to the sinks first, then this thread waits.
             tokio::task::yield_now().await;
             std::thread::sleep(LINGER);
