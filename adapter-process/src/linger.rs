@@ -8,12 +8,18 @@
 //! the wait shows by filling all the room it had. From then on a single short read no longer
 //! makes the reader wait; two in a row (the writer has slowed down) do again.
 
-/// Below how many bytes a read is short.
-pub(crate) const SHORT_READ: usize = 16 * 1024;
+/// Below how many bytes a read is short, in a pipe of the usual capacity or more.
+const SHORT_READ: usize = 16 * 1024;
 
 /// Whether to wait before the next read, given each read as it comes.
 #[derive(Debug, Clone)]
 pub(crate) struct Linger {
+    /// Below how many bytes a read is short: [`SHORT_READ`], or a quarter of a smaller pipe
+    /// (a system short of pipe memory gives new pipes a page), so that a fast writer's full
+    /// pipe is never short.
+    short_read: usize,
+    /// What the pipe holds: no read brings more, whatever room it had.
+    pipe_capacity: usize,
     /// Whether one short read is reason enough: until a wait has left a fast writer blocked.
     one_short_read_suffices: bool,
     last_read_was_short: bool,
@@ -21,25 +27,26 @@ pub(crate) struct Linger {
     waited: bool,
 }
 
-impl Default for Linger {
-    fn default() -> Self {
+impl Linger {
+    /// For a pipe of `pipe_capacity` bytes.
+    pub(crate) fn new(pipe_capacity: usize) -> Self {
         Self {
+            short_read: SHORT_READ.min(pipe_capacity / 4),
+            pipe_capacity,
             one_short_read_suffices: true,
             last_read_was_short: false,
             waited: false,
         }
     }
-}
 
-impl Linger {
     /// After a read of `read` bytes into `room` bytes of buffer: `true` when the reader should
     /// wait before it reads again.
     pub(crate) fn after_read(&mut self, read: usize, room: usize) -> bool {
-        if self.waited && read >= room {
+        if self.waited && read >= room.min(self.pipe_capacity) {
             // The writer filled all the room while the reader waited: waiting only held it up.
             self.one_short_read_suffices = false;
         }
-        let short = read < SHORT_READ;
+        let short = read < self.short_read;
         let two_in_a_row = short && self.last_read_was_short;
         if two_in_a_row {
             self.one_short_read_suffices = true;
@@ -55,13 +62,32 @@ mod tests {
     use super::*;
 
     const ROOM: usize = 128 * 1024;
+    const PIPE: usize = 256 * 1024;
 
     fn decisions(reads: &[usize]) -> Vec<bool> {
-        let mut linger = Linger::default();
+        decisions_in(PIPE, reads)
+    }
+
+    fn decisions_in(pipe_capacity: usize, reads: &[usize]) -> Vec<bool> {
+        let mut linger = Linger::new(pipe_capacity);
         reads
             .iter()
             .map(|&read| linger.after_read(read, ROOM))
             .collect()
+    }
+
+    #[test]
+    fn in_a_pipe_of_one_page_a_full_pipe_is_not_short_and_filling_it_is_filling_the_room() {
+        // A fast writer: every read is the whole pipe.
+        assert_eq!(
+            decisions_in(4096, &[4096, 4096, 4096]),
+            [false, false, false]
+        );
+        // A slow one, then a fast one: one wait, then the pipe filled during it.
+        assert_eq!(
+            decisions_in(4096, &[100, 4096, 500, 4096]),
+            [true, false, false, false]
+        );
     }
 
     #[test]

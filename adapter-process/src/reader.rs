@@ -1,9 +1,10 @@
 //! Reading one pipe to end of file, in batches, through the domain's line framer.
 
+use std::cell::Cell;
 use std::num::NonZeroUsize;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::time::Duration;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
 
 use session_domain::{LineBatch, ReadFramer, ReadOrigin, Severity, Source, Stream, counted};
 use session_ports::{Clock, OutputClosed, OutputSender};
@@ -24,10 +25,44 @@ const READ_SIZE: usize = 128 * 1024;
 /// The wait blocks the thread on purpose: a task waiting on a timer would leave the thread in
 /// `epoll_wait`, which every `write` into the pipe wakes. A reader on a thread of its own costs
 /// a fast writer's path one more thread switch per batch (8% more CPU, measured), so the
-/// readers share the session's thread, which this holds up for at most this long: the
-/// session's runtime is its own (`play`'s, `serve`'s session thread, the DAP bridge's), never
-/// one that serves requests.
+/// readers share the session's thread. The readers of one thread wait in turn, never one
+/// right after another ([`wait_unless_another_just_did`]), so the thread is held up for this
+/// long at a time however many processes write: the session's runtime is its own (`play`'s,
+/// the session thread of `serve` and of the DAP bridge's embedded session), never one that
+/// serves requests.
 const LINGER: Duration = Duration::from_micros(500);
+
+/// Linux's pipe capacity when it cannot be asked or set.
+pub(crate) const DEFAULT_PIPE_CAPACITY: usize = 64 * 1024;
+
+thread_local! {
+    /// The reader (by [`ReaderId`]) that last waited on this thread, and when its wait ended.
+    static LAST_WAIT: Cell<Option<(ReaderId, Instant)>> = const { Cell::new(None) };
+}
+
+/// Tells one pipe reader from another, for [`LAST_WAIT`].
+type ReaderId = u64;
+
+static NEXT_READER: AtomicU64 = AtomicU64::new(0);
+
+/// Waits [`LINGER`], blocking the thread, unless another reader's wait on this thread ended
+/// less than [`LINGER`] ago: this reader's pipe has filled meanwhile all the same, and waits
+/// back to back would hold the thread up once per reader.
+fn wait_unless_another_just_did(reader: ReaderId) {
+    if another_just_waited(LAST_WAIT.get(), reader, Instant::now()) {
+        return;
+    }
+    std::thread::sleep(LINGER);
+    LAST_WAIT.set(Some((reader, Instant::now())));
+}
+
+/// Whether `last`, the last wait on this thread, is another reader's that ended less than
+/// [`LINGER`] before `now`.
+fn another_just_waited(last: Option<(ReaderId, Instant)>, reader: ReaderId, now: Instant) -> bool {
+    last.is_some_and(|(waiter, ended)| {
+        waiter != reader && now.saturating_duration_since(ended) < LINGER
+    })
+}
 
 /// The capacity asked for a child's stdout and stderr pipes. With Linux's default, 64 KiB, a
 /// fast writer such as `cat` (128 KiB per `write`) blocks on every write until we read, and
@@ -43,6 +78,8 @@ pub(crate) struct PipeTarget {
     pub(crate) label: String,
     pub(crate) source: Source,
     pub(crate) stream: Stream,
+    /// What the pipe holds at most, as the system gave it.
+    pub(crate) pipe_capacity: usize,
     pub(crate) max_line: NonZeroUsize,
     pub(crate) clock: Arc<dyn Clock>,
     pub(crate) output: OutputSender,
@@ -84,7 +121,8 @@ pub(crate) async fn read_to_end(mut pipe: impl AsyncRead + Unpin, target: PipeTa
     let mut framer = ReadFramer::new(origin, target.max_line);
     // Once the session stops listening, keep draining so the child never blocks on us.
     let mut listening = true;
-    let mut linger = Linger::default();
+    let mut linger = Linger::new(target.pipe_capacity);
+    let reader = NEXT_READER.fetch_add(1, Ordering::Relaxed);
     let mut abandon = target.abandon.clone();
     loop {
         // Read into the framer's buffer, never zeroed: a step that prints nothing never
@@ -115,7 +153,7 @@ pub(crate) async fn read_to_end(mut pipe: impl AsyncRead + Unpin, target: PipeTa
         if linger.after_read(read, room) {
             // The batch just sent goes on to the sinks first, then this thread waits.
             tokio::task::yield_now().await;
-            std::thread::sleep(LINGER);
+            wait_unless_another_just_did(reader);
         }
     }
     let at = target.clock.now();
@@ -137,5 +175,27 @@ pub(crate) async fn read_to_end(mut pipe: impl AsyncRead + Unpin, target: PipeTa
     }
     if listening {
         let _ = target.delivery.send(&target.output, batch).await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_reader_skips_its_wait_only_right_after_another_readers_wait() {
+        let ended = Instant::now();
+        let soon = ended + LINGER / 2;
+        let later = ended + LINGER;
+        assert!(!another_just_waited(None, 1, soon), "nobody waited yet");
+        assert!(another_just_waited(Some((2, ended)), 1, soon));
+        assert!(
+            !another_just_waited(Some((1, ended)), 1, soon),
+            "its own wait"
+        );
+        assert!(
+            !another_just_waited(Some((2, ended)), 1, later),
+            "long enough ago"
+        );
     }
 }

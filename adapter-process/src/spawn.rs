@@ -15,7 +15,7 @@ use tokio::time::Instant;
 use super::escalation::Escalation;
 use super::guard::GroupGuard;
 use super::guardian::{RUN_MARKER_VAR, run_marker};
-use super::reader::{Delivery, PIPE_CAPACITY, PipeTarget, read_to_end};
+use super::reader::{DEFAULT_PIPE_CAPACITY, Delivery, PIPE_CAPACITY, PipeTarget, read_to_end};
 use super::report::{ExitWatch, Supervised};
 use super::supervisor::Supervisor;
 use super::{ProcessSpec, ProcessTiming, StopControl};
@@ -80,7 +80,9 @@ fn interpreter(program: &std::path::Path) -> Option<Interpreter> {
 }
 
 /// Spawns `spec` in its own process group with stdin on the null device and starts
-/// supervising it. Must be called inside a tokio runtime, from a long-lived thread.
+/// supervising it. Must be called inside a tokio runtime, from a long-lived thread. The pipe
+/// readers run on that runtime and may block its thread for up to 500 µs at a time (see
+/// `reader.rs`): a runtime that also serves requests must spawn from a thread of its own.
 pub fn spawn(
     spec: &ProcessSpec,
     timing: ProcessTiming,
@@ -92,8 +94,8 @@ pub fn spawn(
         program: spec.program.clone(),
         source,
     };
-    let (stdout_pipe, child_stdout) = output_pipe().map_err(spawn_error)?;
-    let (stderr_pipe, child_stderr) = output_pipe().map_err(spawn_error)?;
+    let (stdout_pipe, stdout_capacity, child_stdout) = output_pipe().map_err(spawn_error)?;
+    let (stderr_pipe, stderr_capacity, child_stderr) = output_pipe().map_err(spawn_error)?;
     let mut command = Command::new(&spec.program);
     command
         .args(&spec.args)
@@ -129,18 +131,25 @@ pub fn spawn(
 
     let delivery = Arc::new(Delivery::default());
     let (abandon, abandoned) = watch::channel(false);
-    let pipe = |stream| PipeTarget {
+    let pipe = |stream, pipe_capacity| PipeTarget {
         label: spec.label.clone(),
         source: spec.source,
         stream,
+        pipe_capacity,
         max_line: timing.max_line,
         clock: Arc::clone(&clock),
         output: output.clone(),
         delivery: Arc::clone(&delivery),
         abandon: abandoned.clone(),
     };
-    let stdout = tokio::spawn(read_to_end(stdout_pipe, pipe(Stream::Stdout)));
-    let stderr = tokio::spawn(read_to_end(stderr_pipe, pipe(Stream::Stderr)));
+    let stdout = tokio::spawn(read_to_end(
+        stdout_pipe,
+        pipe(Stream::Stdout, stdout_capacity),
+    ));
+    let stderr = tokio::spawn(read_to_end(
+        stderr_pipe,
+        pipe(Stream::Stderr, stderr_capacity),
+    ));
 
     let (exit_tx, exit_rx) = watch::channel(None);
     let (report_tx, report_rx) = watch::channel(None);
@@ -170,15 +179,23 @@ pub fn spawn(
     Ok(Supervised::new(pid, ExitWatch::new(exit_rx), report_rx))
 }
 
-/// A pipe for one of the child's output streams: our end, to read, and the child's, to give
-/// it. Made here rather than by `Stdio::piped()` so that its capacity is set before the child
+/// A pipe for one of the child's output streams: our end, to read, its capacity, and the
+/// child's end, to give it. Made here rather than by `Stdio::piped()` so that its capacity is set before the child
 /// writes: [`PIPE_CAPACITY`] on Linux (only a matter of speed: a pipe that keeps the default,
 /// which the system's limits for an unprivileged user may impose, works the same).
-fn output_pipe() -> io::Result<(pipe::Receiver, Stdio)> {
+fn output_pipe() -> io::Result<(pipe::Receiver, usize, Stdio)> {
     let (ours, child) = rustix::pipe::pipe_with(rustix::pipe::PipeFlags::CLOEXEC)?;
     #[cfg(target_os = "linux")]
-    let _ = rustix::pipe::fcntl_setpipe_size(&ours, PIPE_CAPACITY);
-    Ok((pipe::Receiver::from_owned_fd(ours)?, Stdio::from(child)))
+    let capacity = rustix::pipe::fcntl_setpipe_size(&ours, PIPE_CAPACITY)
+        .or_else(|_| rustix::pipe::fcntl_getpipe_size(&ours))
+        .unwrap_or(DEFAULT_PIPE_CAPACITY);
+    #[cfg(not(target_os = "linux"))]
+    let capacity = DEFAULT_PIPE_CAPACITY;
+    Ok((
+        pipe::Receiver::from_owned_fd(ours)?,
+        capacity,
+        Stdio::from(child),
+    ))
 }
 
 #[cfg(target_os = "linux")]

@@ -17,11 +17,13 @@ const TRIM_THRESHOLD: libc::c_int = 8 * 1024 * 1024;
 /// any batch of one read, so batches are reused from the heap.
 const MMAP_THRESHOLD: libc::c_int = 512 * 1024;
 
-/// Sets the policy; other allocators (musl's) have no such settings and are left as they are.
+/// Sets the policy; call it before any thread starts. Other allocators (musl's) have no such
+/// settings and are left as they are.
 pub(crate) fn keep_freed_batches_for_reuse() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    // SAFETY: mallopt only changes two parameters of glibc's allocator and may be called at
-    // any time; it returns 0 when it refuses a value, which leaves the defaults (only slower).
+    // SAFETY: mallopt only changes two parameters of glibc's allocator, which documents it as
+    // not thread-safe: it is called first thing in `main`, before any thread starts. It
+    // returns 0 when it refuses a value, which leaves the defaults (only slower).
     unsafe {
         libc::mallopt(libc::M_TRIM_THRESHOLD, TRIM_THRESHOLD);
         libc::mallopt(libc::M_MMAP_THRESHOLD, MMAP_THRESHOLD);

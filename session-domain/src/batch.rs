@@ -130,13 +130,13 @@ impl LineBatch {
         });
     }
 
-    /// A batch made of `text` and records pointing into it.
     /// The text, with its allocation, for tests of how it was built.
     #[cfg(test)]
     pub(crate) fn text_storage(&self) -> &String {
         &self.text
     }
 
+    /// A batch made of `text` and records pointing into it.
     pub(crate) fn from_parts(text: String, lines: Vec<LineRecord>) -> Self {
         let message_bytes = lines.iter().map(|line| line.text.len()).sum();
         Self {

@@ -144,14 +144,13 @@ impl LineFramer {
     /// Hands the unfinished line's bytes over to `out` when it holds at most `limit` of them,
     /// so that the caller puts them before the next chunk instead: a line then lies in one
     /// chunk, and the framer's own state is as if these bytes had not come yet (a line that
-    /// holds them is cut, or not, by the same rules). `false` when it kept them.
-    pub fn carry_pending_into(&mut self, out: &mut Vec<u8>, limit: usize) -> bool {
-        if self.discarding || self.pending.is_empty() || self.pending.len() > limit {
-            return false;
+    /// holds them is cut, or not, by the same rules). A longer one stays here.
+    pub fn carry_pending_into(&mut self, out: &mut Vec<u8>, limit: usize) {
+        if self.discarding || self.pending.len() > limit {
+            return;
         }
         out.extend_from_slice(&self.pending);
         self.pending.clear();
-        true
     }
 
     /// Ends the pending line with `tail`, the bytes of `chunk` before its `\n`.

@@ -36,9 +36,9 @@ const HANDOVER_BYTES: usize = 16 * 1024;
 ///
 /// The reads go into the framer's own buffer ([`read_buffer`](Self::read_buffer)), after the
 /// start of a line the last read left unfinished: a line then lies wholly in one buffer. When a
-/// read brings [`HANDOVER_BYTES`] of lines or more and none needed decoding (the steady state of a fast
-/// writer), the buffer itself becomes the batch's text, cut to its lines, and no byte of them
-/// is copied; otherwise their stretch is copied into a batch of its exact size.
+/// read brings [`HANDOVER_BYTES`] of lines or more and none needed decoding (the steady state
+/// of a fast writer), the buffer itself becomes the batch's text, cut to its lines, and no byte
+/// of them is copied; otherwise their stretch is copied into a batch of its exact size.
 #[derive(Debug)]
 pub struct ReadFramer {
     origin: ReadOrigin,
@@ -87,8 +87,9 @@ impl ReadFramer {
     /// A carried line longer than half of `room` gets a larger buffer, with half of `room` left.
     pub fn read_buffer(&mut self, room: usize) -> &mut Vec<u8> {
         self.room = room;
-        // Exact, and the same size every time: a buffer handed over as a batch's text comes
-        // back to the allocator as a block of that size, which the next buffer then reuses.
+        // Exact, and the same size every time but after a long carried line: a buffer handed
+        // over as a batch's text comes back to the allocator as a block of that size, which
+        // the next buffer then reuses.
         let wanted = room.max(self.buffer.len() + room / 2);
         if self.buffer.capacity() < wanted {
             self.buffer.reserve_exact(wanted - self.buffer.len());
