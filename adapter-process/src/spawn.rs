@@ -180,9 +180,10 @@ pub fn spawn(
 }
 
 /// A pipe for one of the child's output streams: our end, to read, its capacity, and the
-/// child's end, to give it. Made here rather than by `Stdio::piped()` so that its capacity is set before the child
-/// writes: [`PIPE_CAPACITY`] on Linux (only a matter of speed: a pipe that keeps the default,
-/// which the system's limits for an unprivileged user may impose, works the same).
+/// child's end, to give it. Made here rather than by `Stdio::piped()` so that its capacity is
+/// set before the child writes: [`PIPE_CAPACITY`] on Linux (only a matter of speed: a pipe
+/// that keeps the default, which the system's limits for an unprivileged user may impose,
+/// works the same).
 fn output_pipe() -> io::Result<(pipe::Receiver, usize, Stdio)> {
     let (ours, child) = rustix::pipe::pipe_with(rustix::pipe::PipeFlags::CLOEXEC)?;
     #[cfg(target_os = "linux")]
