@@ -377,6 +377,15 @@ impl Batch {
         }
     }
 
+    /// The lines' text and records, for the JSON writer's loop, which needs neither a view
+    /// nor a `str` per line.
+    pub(crate) fn log_records(&self) -> Option<(&str, &[LineRecord])> {
+        match &self.body {
+            Body::Lines(lines) => Some((lines.text.as_str(), lines.lines.as_slice())),
+            Body::State(_) | Body::Step(_) => None,
+        }
+    }
+
     #[inline]
     fn line_view<'a>(&self, lines: &'a LineBatch, seq: Seq, line: &LineRecord) -> LogView<'a> {
         LogView {

@@ -2,6 +2,8 @@
 //! ([`Block`]), for the formatters' fast paths: almost every line needs no escaping at all, and
 //! finding that out one byte at a time costs more than writing the line.
 
+use std::ops::Range;
+
 use crate::byte_block::{BLOCK_LEN, Block};
 
 /// The index of the first byte at or after `from` that `test` flags; `None` when there is
@@ -111,19 +113,29 @@ impl<'t, F: Fn(&[u8], usize) -> Option<usize>> NextFlagged<'t, F> {
         // Where `slice` starts in the text, told by addresses only (nothing is read through
         // them); anything that does not fit inside the text is not a slice of it.
         let start = (slice.as_ptr() as usize).wrapping_sub(self.text.as_ptr() as usize);
-        let Some(end) = start
+        match start
             .checked_add(slice.len())
             .filter(|end| *end <= self.text.len())
-        else {
-            self.searches += 1;
-            return (self.find)(slice, 0).is_some();
-        };
-        if start < self.from || self.next.is_some_and(|next| next < start) {
-            self.searches += 1;
-            self.from = start;
-            self.next = (self.find)(self.text, start);
+        {
+            Some(end) => self.holds_flagged_in(start..end),
+            None => {
+                self.searches += 1;
+                (self.find)(slice, 0).is_some()
+            }
         }
-        self.next.is_some_and(|next| next < end)
+    }
+
+    /// Whether the text's bytes at `range`, which lies in it, hold a flagged byte: what
+    /// [`holds_flagged`](Self::holds_flagged) tells of that slice, for a caller that knows
+    /// the range already (a few instructions per clean slice).
+    #[inline]
+    pub fn holds_flagged_in(&mut self, range: Range<usize>) -> bool {
+        if range.start < self.from || self.next.is_some_and(|next| next < range.start) {
+            self.searches += 1;
+            self.from = range.start;
+            self.next = (self.find)(self.text, range.start);
+        }
+        self.next.is_some_and(|next| next < range.end)
     }
 }
 

@@ -11,7 +11,7 @@
 use crate::byte_block::Block;
 use crate::byte_scan::{NextFlagged, but_newlines, find_flagged};
 use crate::json_cache::{AtText, LogPrefix, PREFIX_COPY};
-use crate::short_copy::{append_with_fixed_copy, slice_range};
+use crate::short_copy::append_with_fixed_copy;
 use crate::{
     AbnormalExit, Batch, EventView, Failure, LogView, StateView, StepPhase, StepView, Timestamp,
 };
@@ -44,7 +44,7 @@ impl JsonWriter {
     /// Appends every event of `batch`, each as its canonical JSON line: the same bytes as
     /// [`write_line`](Self::write_line) for each, without building an `EventView` per line.
     pub fn write_batch(&mut self, batch: &Batch, out: &mut Vec<u8>) {
-        let Some((text, lines)) = batch.log_views() else {
+        let Some((text, records)) = batch.log_records() else {
             for event in batch.iter() {
                 self.write_line(&event, out);
             }
@@ -52,23 +52,25 @@ impl JsonWriter {
         };
         // One scan of the batch's text tells which messages need escaping: most need none, and
         // are copied as they are, short ones with a copy of a fixed size that reads on into
-        // the text after them.
+        // the text after them. The messages are read as bytes: their ranges are known to lie
+        // on character boundaries, and nothing here needs a `str`.
         let bytes = text.as_bytes();
         let mut escapes = message_escapes(text);
-        for log in lines {
-            let (prefix, len) = self.log_prefix.padded_text(&log, &mut self.at);
+        let mut seq = batch.first_seq();
+        for record in records {
+            let (prefix, len) =
+                self.log_prefix
+                    .padded_for(seq, batch.run(), &record.meta, &mut self.at);
             append_with_fixed_copy::<PREFIX_COPY>(out, prefix, len);
-            let message = log.message.as_bytes();
-            // Checked first: a message to escape goes the slow way wherever it lies.
-            match slice_range(bytes, message) {
-                _ if escapes.holds_flagged(message) => write_escaped(log.message, out),
-                Some(range) => {
-                    append_with_fixed_copy::<MESSAGE_COPY>(out, &bytes[range.start..], range.len());
-                }
-                None => out.extend_from_slice(message),
+            let range = record.text.clone();
+            if escapes.holds_flagged_in(range.clone()) {
+                write_escaped_bytes(&bytes[range], out);
+            } else {
+                append_with_fixed_copy::<MESSAGE_COPY>(out, &bytes[range.start..], range.len());
             }
-            write_log_end(&log, out);
-            out.push(b'\n');
+            let (end, len) = log_end(record.meta.truncated);
+            append_with_fixed_copy::<END_COPY>(out, end, len);
+            seq = seq.wrapping_add(1);
         }
     }
 
@@ -76,7 +78,8 @@ impl JsonWriter {
         let (prefix, len) = self.log_prefix.padded_text(log, &mut self.at);
         out.extend_from_slice(&prefix[..len]);
         write_escaped(log.message, out);
-        write_log_end(log, out);
+        let (end, len) = log_end(log.truncated);
+        out.extend_from_slice(&end[..len - 1]);
     }
 
     fn write_state(&mut self, state: &StateView<'_>, out: &mut Vec<u8>) {
@@ -207,7 +210,12 @@ pub(crate) fn write_u64(mut value: u64, out: &mut Vec<u8>) {
 /// Escapes as serde_json does: `"`, `\` and the control characters below 0x20 (short forms for
 /// `\b \f \n \r \t`, `\u00XX` with lowercase hex otherwise); everything else as is.
 fn write_escaped(text: &str, out: &mut Vec<u8>) {
-    let bytes = text.as_bytes();
+    write_escaped_bytes(text.as_bytes(), out);
+}
+
+/// [`write_escaped`] of a text's bytes: every byte it escapes is ASCII, so it never splits a
+/// character.
+fn write_escaped_bytes(bytes: &[u8], out: &mut Vec<u8>) {
     let mut start = 0;
     while let Some(index) = find_flagged(bytes, start, needs_escape) {
         out.extend_from_slice(&bytes[start..index]);
@@ -220,15 +228,26 @@ fn write_escaped(text: &str, out: &mut Vec<u8>) {
 /// How many bytes of a short clean message are copied at once.
 const MESSAGE_COPY: usize = 64;
 
-/// The end of a `log` line but its newline: `"}`, or with `"truncated":true` for a cut line.
+/// The end of a `log` line with its newline, `"}` or with `"truncated":true` for a cut line,
+/// padded to [`END_COPY`] bytes, and its length.
 #[inline]
-fn write_log_end(log: &LogView<'_>, out: &mut Vec<u8>) {
-    if log.truncated {
-        out.extend_from_slice(b"\",\"truncated\":true}");
+fn log_end(truncated: bool) -> (&'static [u8], usize) {
+    if truncated {
+        (TRUNCATED_END, TRUNCATED_END.len())
     } else {
-        out.extend_from_slice(b"\"}");
+        (&PLAIN_END, 3)
     }
 }
+
+const TRUNCATED_END: &[u8] = b"\",\"truncated\":true}\n";
+/// How many bytes of a line's end are copied at once: the longer end, which the shorter is
+/// padded to.
+const END_COPY: usize = TRUNCATED_END.len();
+const PLAIN_END: [u8; END_COPY] = {
+    let mut end = [b' '; END_COPY];
+    (end[0], end[1], end[2]) = (b'"', b'}', b'\n');
+    end
+};
 
 /// A cursor over the bytes to escape in the messages of a batch of lines, which are slices of
 /// `text`: one scan of it for the whole batch.

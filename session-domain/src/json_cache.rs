@@ -4,7 +4,7 @@
 //! read and changed in place for each line.
 
 use crate::json::write_u64;
-use crate::{LogView, RunNumber, Seq, Severity, Source, Stream, Timestamp};
+use crate::{LineMeta, LogView, RunNumber, Seq, Severity, Source, Stream, Timestamp};
 
 const NANOS_PER_SECOND: i64 = 1_000_000_000;
 
@@ -69,6 +69,28 @@ struct LogHeadKey {
     stream: Option<Stream>,
 }
 
+impl LogHeadKey {
+    fn of(run: RunNumber, meta: &LineMeta) -> Self {
+        Self {
+            run,
+            at: meta.at,
+            source: meta.source,
+            severity: meta.severity,
+            stream: meta.stream,
+        }
+    }
+
+    /// Whether it is the key of `meta` in `run`: every field compared without a branch each.
+    #[inline]
+    fn is_for(&self, run: RunNumber, meta: &LineMeta) -> bool {
+        (self.run == run)
+            & (self.at == meta.at)
+            & (self.source == meta.source)
+            & (self.severity == meta.severity)
+            & (self.stream == meta.stream)
+    }
+}
+
 const LOG_START: &[u8] = b"{\"kind\":\"log\",\"seq\":";
 
 /// The last `log` line's text up to the opening quote of its message:
@@ -106,15 +128,29 @@ impl LogPrefix {
     /// least [`PREFIX_COPY`] bytes.
     #[inline]
     pub(crate) fn padded_text(&mut self, log: &LogView<'_>, at: &mut AtText) -> (&[u8], usize) {
-        let key = LogHeadKey {
-            run: log.run,
+        let meta = LineMeta {
             at: log.at,
             source: log.source,
             severity: log.severity,
             stream: log.stream,
+            truncated: log.truncated,
         };
-        if self.key != Some(key) || !self.move_to(log.seq) {
-            self.format(log.seq, key, at);
+        self.padded_for(log.seq, log.run, &meta, at)
+    }
+
+    /// [`padded_text`](Self::padded_text) for the line of `meta` numbered `seq` in `run`: the
+    /// writer's loop over a batch, once per line.
+    #[inline]
+    pub(crate) fn padded_for(
+        &mut self,
+        seq: Seq,
+        run: RunNumber,
+        meta: &LineMeta,
+        at: &mut AtText,
+    ) -> (&[u8], usize) {
+        let same_head = self.key.is_some_and(|key| key.is_for(run, meta));
+        if !(same_head && self.move_to(seq)) {
+            self.format(seq, LogHeadKey::of(run, meta), at);
         }
         (&self.text, self.len)
     }
@@ -126,11 +162,21 @@ impl LogPrefix {
         if seq == self.seq {
             return true;
         }
-        if self.seq.checked_add(1) != Some(seq) || !self.count_up() {
+        if self.seq.wrapping_add(1) != seq || seq == 0 {
             return false;
         }
-        self.seq = seq;
-        true
+        // Nine lines in ten change only the last digit.
+        let counted = match self.text.get_mut(self.seq_end.wrapping_sub(1)) {
+            Some(last) if *last < b'9' => {
+                *last += 1;
+                true
+            }
+            _ => self.count_up(),
+        };
+        if counted {
+            self.seq = seq;
+        }
+        counted
     }
 
     /// Adds one to the digits of `seq` in place; `false` when they were all nines, since the

@@ -165,27 +165,38 @@ impl ReadFramer {
             scratch,
             ..
         } = self;
-        // Where the copied stretch starts: at the first line that lies in the read.
-        let mut stretch: Option<Range<usize>> = None;
+        // The copied stretch: from the first line that lies in the read to the last. A line
+        // that lies in the read and ends within `valid` is valid UTF-8: it starts after a
+        // `\n` or at the start, and ends before one or where the framer cut it whole.
+        let (mut first, mut last) = (usize::MAX, 0);
+        let valid_len = valid.len();
         let default = default_severity(origin.source, origin.stream);
         framer.push(read, |line| {
-            let in_read = line.chunk_offset.and_then(|offset| {
-                let end = offset + line.bytes.len();
-                valid.get(offset..end).map(|text| (offset, end, text))
-            });
-            match in_read {
-                Some((offset, end, text)) => {
-                    let from = stretch.get_or_insert(offset..end);
-                    from.end = end;
+            let end = line.chunk_offset.map(|offset| offset + line.bytes.len());
+            match (line.chunk_offset, end) {
+                (Some(offset), Some(end)) if end <= valid_len => {
+                    first = first.min(offset);
+                    last = end;
                     scratch.lines.push(LineRecord {
-                        meta: line_meta(*origin, at, severity_or(text, default), line),
-                        text: offset - from.start..end - from.start,
+                        meta: line_meta(*origin, at, severity_or(line.bytes, default), line),
+                        text: offset..end,
                     });
                 }
-                None => scratch.push_decoded(*origin, at, line),
+                _ => scratch.push_decoded(*origin, at, line),
             }
         });
-        stretch
+        if first == usize::MAX {
+            return None;
+        }
+        // The records were placed in the read; the stretch starts at the first.
+        if first > 0 {
+            for (index, record) in scratch.lines.iter_mut().enumerate() {
+                if !scratch.decoded_lines.contains(&index) {
+                    record.text = record.text.start - first..record.text.end - first;
+                }
+            }
+        }
+        Some(first..last)
     }
 
     /// Ends the stream: the last line if it had no `\n`, stamped `at`.

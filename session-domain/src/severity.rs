@@ -17,7 +17,12 @@ const ESC: u8 = 0x1b;
 ///
 /// Only ASCII bytes are compared, so any line is safe, and nothing is allocated.
 pub fn classify_severity(line: &str) -> Option<Severity> {
-    let bytes = line.as_bytes();
+    classify_bytes(line.as_bytes())
+}
+
+/// [`classify_severity`] of a line's bytes: the rule reads only ASCII bytes, so any line is
+/// told the same as its text would be.
+fn classify_bytes(bytes: &[u8]) -> Option<Severity> {
     if starts_with_no_level_word(bytes) {
         return None;
     }
@@ -72,17 +77,17 @@ pub fn default_severity(source: Source, stream: Stream) -> Severity {
 /// The severity of a line read from `stream` of `source`.
 #[inline]
 pub fn severity_of(source: Source, stream: Stream, line: &str) -> Severity {
-    severity_or(line, default_severity(source, stream))
+    severity_or(line.as_bytes(), default_severity(source, stream))
 }
 
 /// [`severity_of`] with its stream's default already known: what the read framer asks of every
 /// line of a read.
 #[inline]
-pub(crate) fn severity_or(line: &str, default: Severity) -> Severity {
-    if starts_with_no_level_word(line.as_bytes()) {
+pub(crate) fn severity_or(line: &[u8], default: Severity) -> Severity {
+    if starts_with_no_level_word(line) {
         return default;
     }
-    classify_severity(line).unwrap_or(default)
+    classify_bytes(line).unwrap_or(default)
 }
 
 /// Most lines start with a letter that begins no level word: the first byte decides that,
