@@ -2,8 +2,6 @@
 //! the compiler knows, for the writers: reading a little past what they append, from text
 //! that is there anyway, and cutting what they appended too much.
 
-use std::ops::Range;
-
 /// Appends `padded[..len]` with one copy of `N` bytes and cuts what it copied too much: a copy
 /// whose size the compiler knows is a few register moves (up to 64 bytes) or the C library's
 /// copy without its dispatch on the size, where a log line's few dozen bytes cost more in that
@@ -18,13 +16,4 @@ pub(crate) fn append_with_fixed_copy<const N: usize>(out: &mut Vec<u8>, padded: 
         }
         _ => out.extend_from_slice(&padded[..len]),
     }
-}
-
-/// Where `slice` lies in `text`, told by addresses only (nothing is read through them); `None`
-/// when it is not a slice of it.
-#[inline]
-pub(crate) fn slice_range(text: &[u8], slice: &[u8]) -> Option<Range<usize>> {
-    let start = (slice.as_ptr() as usize).wrapping_sub(text.as_ptr() as usize);
-    let end = start.checked_add(slice.len())?;
-    (end <= text.len()).then_some(start..end)
 }
