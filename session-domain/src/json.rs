@@ -8,8 +8,8 @@
 //! and the others are copied whole (`short_copy.rs`). The tests check every kind of item
 //! against serde byte for byte, so the two forms cannot drift apart.
 
-use crate::byte_block::Block;
-use crate::byte_scan::{NextFlagged, but_newlines, find_flagged};
+use crate::byte_scan::{NextFlagged, find_flagged};
+use crate::escape_scan::{find_escape_but_newlines, needs_escape};
 use crate::json_cache::{AtText, LogPrefix, PREFIX_COPY};
 use crate::short_copy::append_with_fixed_copy;
 use crate::{
@@ -253,17 +253,6 @@ const PLAIN_END: [u8; END_COPY] = {
 /// `text`: one scan of it for the whole batch.
 fn message_escapes(text: &str) -> NextFlagged<'_, impl Fn(&[u8], usize) -> Option<usize>> {
     NextFlagged::new(text.as_bytes(), find_escape_but_newlines)
-}
-
-/// The first byte to escape at or after `from` in a batch's text, but its newlines.
-fn find_escape_but_newlines(bytes: &[u8], from: usize) -> Option<usize> {
-    find_flagged(bytes, from, but_newlines(needs_escape))
-}
-
-/// The bytes JSON strings must escape: the controls below 0x20, `"` and `\\`.
-#[inline]
-fn needs_escape(block: Block) -> Block {
-    block.below(0x20) | block.equal(b'"') | block.equal(b'\\')
 }
 
 fn write_escape(byte: u8, out: &mut Vec<u8>) {

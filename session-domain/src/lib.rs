@@ -22,6 +22,7 @@ pub mod byte_block;
 pub mod byte_scan;
 mod count_text;
 mod duration_text;
+mod escape_scan;
 mod event;
 mod failure;
 mod filter;

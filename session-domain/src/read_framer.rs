@@ -107,7 +107,7 @@ impl ReadFramer {
     /// `at`.
     pub fn frame_read(&mut self, at: Timestamp) -> LineBatch {
         let read_len = self.buffer.len() - self.carried;
-        let (batch, spent) = match String::from_utf8(std::mem::take(&mut self.buffer)) {
+        let (batch, spent) = match utf8_text(std::mem::take(&mut self.buffer)) {
             Ok(text) => self.frame_valid(text, at),
             Err(error) => {
                 let valid_up_to = error.utf8_error().valid_up_to();
@@ -223,6 +223,18 @@ impl ReadFramer {
     /// How many lines were cut at `max_line` so far.
     pub fn truncated_lines(&self) -> u64 {
         self.framer.truncated_lines()
+    }
+}
+
+/// `bytes` as a `String` when they are valid UTF-8: most reads are ASCII, which a check of
+/// whole words tells faster than the full decoder.
+#[inline]
+fn utf8_text(bytes: Vec<u8>) -> Result<String, std::string::FromUtf8Error> {
+    if bytes.is_ascii() {
+        // SAFETY: ASCII bytes are valid UTF-8.
+        Ok(unsafe { String::from_utf8_unchecked(bytes) })
+    } else {
+        String::from_utf8(bytes)
     }
 }
 
