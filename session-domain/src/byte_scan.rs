@@ -65,15 +65,6 @@ fn block_of(chunk: &[u8]) -> &[u8; BLOCK_LEN] {
         .expect("a chunk holds a whole block")
 }
 
-/// `test`, but for the newlines: for the text of a batch of lines, which holds the newlines
-/// between its messages and never one in a message (the framer ends a line at a `\n`,
-/// `LineBatch::push` replaces any). Flagging them would stop a [`NextFlagged`] scan of that
-/// text at every line.
-#[inline]
-pub fn but_newlines(test: impl Fn(Block) -> Block + Copy) -> impl Fn(Block) -> Block + Copy {
-    move |block| test(block).and_not(block.equal(b'\n'))
-}
-
 /// Where the next flagged byte is in a text whose slices are asked about in order: one scan
 /// of the whole text, a few long runs, instead of one short scan per slice. `find` is the
 /// search (`find_flagged` with a test, or a search that also checks a found byte's context).
@@ -109,6 +100,7 @@ impl<'t, F: Fn(&[u8], usize) -> Option<usize>> NextFlagged<'t, F> {
     /// Whether `slice` holds a flagged byte. A slice of the text after the last one asked
     /// about costs no new search until it passes the next flagged byte; a slice that is not
     /// part of the text is searched on its own.
+    #[inline]
     pub fn holds_flagged(&mut self, slice: &[u8]) -> bool {
         // Where `slice` starts in the text, told by addresses only (nothing is read through
         // them); anything that does not fit inside the text is not a slice of it.

@@ -8,8 +8,8 @@
 //! and the others are copied whole (`short_copy.rs`). The tests check every kind of item
 //! against serde byte for byte, so the two forms cannot drift apart.
 
-use crate::byte_scan::{NextFlagged, find_flagged};
-use crate::escape_scan::{find_escape_but_newlines, needs_escape};
+use crate::byte_class::{ByteClass, find_in_class};
+use crate::byte_scan::NextFlagged;
 use crate::json_cache::{AtText, LogPrefix, PREFIX_COPY};
 use crate::short_copy::append_with_fixed_copy;
 use crate::{
@@ -217,7 +217,7 @@ fn write_escaped(text: &str, out: &mut Vec<u8>) {
 /// character.
 fn write_escaped_bytes(bytes: &[u8], out: &mut Vec<u8>) {
     let mut start = 0;
-    while let Some(index) = find_flagged(bytes, start, needs_escape) {
+    while let Some(index) = find_in_class::<Escape>(bytes, start) {
         out.extend_from_slice(&bytes[start..index]);
         write_escape(bytes[index], out);
         start = index + 1;
@@ -252,7 +252,25 @@ const PLAIN_END: [u8; END_COPY] = {
 /// A cursor over the bytes to escape in the messages of a batch of lines, which are slices of
 /// `text`: one scan of it for the whole batch.
 fn message_escapes(text: &str) -> NextFlagged<'_, impl Fn(&[u8], usize) -> Option<usize>> {
-    NextFlagged::new(text.as_bytes(), find_escape_but_newlines)
+    NextFlagged::new(text.as_bytes(), find_in_class::<EscapeButNewlines>)
+}
+
+/// The bytes JSON strings must escape: the controls below 0x20, `"` and `\\`.
+struct Escape;
+impl ByteClass for Escape {
+    const BELOW: u8 = 0x20;
+    const BUT: &'static [u8] = b"";
+    const ALSO: &'static [u8] = b"\"\\";
+}
+
+/// [`Escape`] in the text of a batch of lines, but its newlines: they lie between the
+/// messages, never in one (the framer ends a line at a `\n`, `LineBatch::push` replaces any),
+/// and flagging them would stop the scan at every line.
+struct EscapeButNewlines;
+impl ByteClass for EscapeButNewlines {
+    const BELOW: u8 = 0x20;
+    const BUT: &'static [u8] = b"\n";
+    const ALSO: &'static [u8] = Escape::ALSO;
 }
 
 fn write_escape(byte: u8, out: &mut Vec<u8>) {

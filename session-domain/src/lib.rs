@@ -19,10 +19,10 @@ pub(crate) use display_as_wire_name;
 
 mod batch;
 pub mod byte_block;
+pub mod byte_class;
 pub mod byte_scan;
 mod count_text;
 mod duration_text;
-mod escape_scan;
 mod event;
 mod failure;
 mod filter;

@@ -1,35 +1,46 @@
 //! Terminal escape sequences in children's output: kept (colours only) or removed; and control
 //! characters in the tool's own error lines, escaped.
 
-use session_domain::byte_block::Block;
-use session_domain::byte_scan::{but_newlines, find_flagged};
+use session_domain::byte_class::{ByteClass, find_in_class};
 
-/// Flags the bytes that may start something a terminal acts on: a C0 control but tab, DEL,
-/// and 0xC2, the lead byte of the UTF-8 encoded C1 controls (U+0080 to U+009F are `C2 80` to
+/// The bytes that may start something a terminal acts on: a C0 control but tab, DEL, and
+/// 0xC2, the lead byte of the UTF-8 encoded C1 controls (U+0080 to U+009F are `C2 80` to
 /// `C2 9F`), which also leads other characters (`°` is `C2 B0`).
-fn control_candidates(block: Block) -> Block {
-    block.below(0x20).and_not(block.equal(b'\t')) | block.equal(0x7f) | block.equal(0xc2)
+struct ControlCandidates;
+impl ByteClass for ControlCandidates {
+    const BELOW: u8 = 0x20;
+    const BUT: &'static [u8] = b"\t";
+    const ALSO: &'static [u8] = b"\x7f\xc2";
+}
+
+/// [`ControlCandidates`] in the text of a batch of lines, but its newlines, which lie between
+/// the messages and would stop the scan at every line.
+struct ControlCandidatesButNewlines;
+impl ByteClass for ControlCandidatesButNewlines {
+    const BELOW: u8 = 0x20;
+    const BUT: &'static [u8] = b"\t\n";
+    const ALSO: &'static [u8] = ControlCandidates::ALSO;
 }
 
 /// The index of the first byte at or after `from` that starts something a terminal acts on:
-/// a C0 control but tab, DEL, or the lead byte of a C1 control. Read sixteen bytes at a time:
+/// a C0 control but tab, DEL, or the lead byte of a C1 control. Read many bytes at a time:
 /// almost every line has none.
 pub(crate) fn find_control_start(bytes: &[u8], from: usize) -> Option<usize> {
-    find_control_start_by(bytes, from, control_candidates)
+    find_control_start_by(bytes, from, find_in_class::<ControlCandidates>)
 }
 
-/// [`find_control_start`] in a batch's text, but its newlines (`byte_scan::but_newlines`).
+/// [`find_control_start`] in a batch's text, but its newlines.
 pub(crate) fn find_control_start_but_newlines(bytes: &[u8], from: usize) -> Option<usize> {
-    find_control_start_by(bytes, from, but_newlines(control_candidates))
+    find_control_start_by(bytes, from, find_in_class::<ControlCandidatesButNewlines>)
 }
 
 fn find_control_start_by(
     bytes: &[u8],
     mut from: usize,
-    candidates: impl Fn(Block) -> Block + Copy,
+    find: impl Fn(&[u8], usize) -> Option<usize>,
 ) -> Option<usize> {
     loop {
-        let candidate = find_flagged(bytes, from, candidates)?;
+        let candidate = find(bytes, from)?;
         if bytes[candidate] != 0xc2
             || bytes
                 .get(candidate + 1)
@@ -149,6 +160,8 @@ pub(crate) fn escape_controls(text: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+    use session_domain::byte_block::Block;
+
     use super::*;
 
     fn clean(message: &str, keep: bool) -> String {
@@ -295,7 +308,7 @@ mod tests {
                 for byte in 0..=u8::MAX {
                     let mut bytes = [fill; 16];
                     bytes[at] = byte;
-                    let flags = control_candidates(Block::load(&bytes)).bits();
+                    let flags = ControlCandidates::test(Block::load(&bytes)).bits();
                     for (index, byte) in bytes.iter().enumerate() {
                         let flagged = flags & (1 << index) != 0;
                         assert_eq!(flagged, candidate(*byte), "{bytes:x?}");
