@@ -172,9 +172,11 @@ impl ReadFramer {
         let valid_len = valid.len();
         let default = default_severity(origin.source, origin.stream);
         framer.push(read, |line| {
-            let end = line.chunk_offset.map(|offset| offset + line.bytes.len());
-            match (line.chunk_offset, end) {
-                (Some(offset), Some(end)) if end <= valid_len => {
+            let in_read = line
+                .chunk_offset
+                .map(|offset| (offset, offset + line.bytes.len()));
+            match in_read {
+                Some((offset, end)) if end <= valid_len => {
                     first = first.min(offset);
                     last = end;
                     scratch.lines.push(LineRecord {
