@@ -168,6 +168,7 @@ impl ReadFramer {
         // The copied stretch: from the first line that lies in the read to the last. A line
         // that lies in the read and ends within `valid` is valid UTF-8: it starts after a
         // `\n` or at the start, and ends before one or where the framer cut it whole.
+        // The lines come in order: the first one that lies in the read starts the stretch.
         let (mut first, mut last) = (usize::MAX, 0);
         let valid_len = valid.len();
         let default = default_severity(origin.source, origin.stream);
@@ -177,28 +178,19 @@ impl ReadFramer {
                 .map(|offset| (offset, offset + line.bytes.len()));
             match in_read {
                 Some((offset, end)) if end <= valid_len => {
-                    first = first.min(offset);
+                    if first == usize::MAX {
+                        first = offset;
+                    }
                     last = end;
                     scratch.lines.push(LineRecord {
                         meta: line_meta(*origin, at, severity_or(line.bytes, default), line),
-                        text: offset..end,
+                        text: offset - first..end - first,
                     });
                 }
                 _ => scratch.push_decoded(*origin, at, line),
             }
         });
-        if first == usize::MAX {
-            return None;
-        }
-        // The records were placed in the read; the stretch starts at the first.
-        if first > 0 {
-            for (index, record) in scratch.lines.iter_mut().enumerate() {
-                if !scratch.decoded_lines.contains(&index) {
-                    record.text = record.text.start - first..record.text.end - first;
-                }
-            }
-        }
-        Some(first..last)
+        (first != usize::MAX).then_some(first..last)
     }
 
     /// Ends the stream: the last line if it had no `\n`, stamped `at`.
