@@ -21,13 +21,11 @@ pub trait ByteClass {
     /// The lanes of `block` whose byte is in the class.
     #[inline]
     fn test(block: Block) -> Block {
-        let but = Self::BUT.iter().fold(None, |lanes: Option<Block>, &byte| {
-            Some(lanes.map_or(block.equal(byte), |lanes| lanes | block.equal(byte)))
-        });
-        let below = match but {
-            Some(but) => block.below(Self::BELOW).and_not(but),
-            None => block.below(Self::BELOW),
-        };
+        let below = Self::BUT
+            .iter()
+            .fold(block.below(Self::BELOW), |lanes, &byte| {
+                lanes.and_not(block.equal(byte))
+            });
         Self::ALSO
             .iter()
             .fold(below, |lanes, &byte| lanes | block.equal(byte))
@@ -52,7 +50,7 @@ fn find_in_blocks<C: ByteClass>(bytes: &[u8], from: usize) -> Option<usize> {
 }
 
 #[cfg(target_arch = "x86_64")]
-mod avx2 {
+pub(crate) mod avx2 {
     use std::arch::x86_64::{
         __m256i, _mm256_andnot_si256, _mm256_cmpeq_epi8, _mm256_loadu_si256, _mm256_min_epu8,
         _mm256_movemask_epi8, _mm256_or_si256, _mm256_set1_epi8, _mm256_setzero_si256,
@@ -115,6 +113,13 @@ mod avx2 {
     #[target_feature(enable = "avx2")]
     fn mask(lanes: __m256i) -> u32 {
         _mm256_movemask_epi8(lanes) as u32
+    }
+
+    /// Bit `i` set when `chunk[i]` is in class `C`, for the first 32 bytes of `chunk`.
+    #[inline]
+    #[target_feature(enable = "avx2")]
+    pub(crate) fn class_bits<C: ByteClass>(chunk: &[u8]) -> u32 {
+        mask(flags::<C>(chunk))
     }
 }
 

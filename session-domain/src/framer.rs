@@ -9,6 +9,7 @@
 use std::num::NonZeroUsize;
 
 use crate::byte_block::{BLOCK_LEN, Block};
+use crate::byte_class::ByteClass;
 
 /// One framed line: its bytes without the terminator, and whether it was cut at `max_line`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -296,11 +297,8 @@ fn for_each_newline_in_blocks(bytes: &[u8], mut found: impl FnMut(usize)) {
 
 #[cfg(target_arch = "x86_64")]
 mod avx2 {
-    use std::arch::x86_64::{
-        _mm256_cmpeq_epi8, _mm256_loadu_si256, _mm256_movemask_epi8, _mm256_set1_epi8,
-    };
-
-    use super::{for_each_newline_in_blocks, report_each};
+    use super::{Newline, for_each_newline_in_blocks, report_each};
+    use crate::byte_class::avx2::class_bits;
 
     /// [`super::for_each_newline`], sixty-four bytes in two registers per step; the last
     /// bytes, fewer than 64, in blocks.
@@ -314,21 +312,12 @@ mod avx2 {
         let mut pairs = bytes.chunks_exact(64);
         for pair in &mut pairs {
             let (low, high) = pair.split_at(32);
-            let mask = u64::from(newline_mask(low)) | u64::from(newline_mask(high)) << 32;
+            let mask = u64::from(class_bits::<Newline>(low))
+                | u64::from(class_bits::<Newline>(high)) << 32;
             report_each(mask, base, &mut found);
             base += 64;
         }
         for_each_newline_in_blocks(pairs.remainder(), |index| found(base + index));
-    }
-
-    /// Bit `i` set when `chunk[i]` is `\n`, for its first 32 bytes.
-    #[inline]
-    #[target_feature(enable = "avx2")]
-    fn newline_mask(chunk: &[u8]) -> u32 {
-        let chunk = &chunk[..32];
-        // SAFETY: the load reads the 32 bytes of `chunk`, unaligned loads allowed.
-        let bytes = unsafe { _mm256_loadu_si256(chunk.as_ptr().cast()) };
-        _mm256_movemask_epi8(_mm256_cmpeq_epi8(bytes, _mm256_set1_epi8(b'\n' as i8))) as u32
     }
 }
 
@@ -347,7 +336,15 @@ fn newline_mask(block: &[u8]) -> u32 {
     let block = block[..BLOCK_LEN]
         .try_into()
         .expect("a block of sixteen bytes");
-    Block::load(block).equal(b'\n').bits()
+    Newline::test(Block::load(block)).bits()
+}
+
+/// The one byte that ends a line, as a class for the scans of `byte_class`.
+struct Newline;
+impl ByteClass for Newline {
+    const BELOW: u8 = 0;
+    const BUT: &'static [u8] = b"";
+    const ALSO: &'static [u8] = b"\n";
 }
 
 /// `line` without one trailing `\r`.
