@@ -46,6 +46,8 @@ pub struct LineFramer {
     /// `\n`.
     discarding: bool,
     truncated_lines: u64,
+    /// The newline masks of the chunk being framed, kept for the next chunk.
+    masks: Vec<u64>,
 }
 
 impl LineFramer {
@@ -56,51 +58,114 @@ impl LineFramer {
             pending: Vec::new(),
             discarding: false,
             truncated_lines: 0,
+            masks: Vec::new(),
         }
     }
 
     /// Frames `chunk`, calling `emit` for every line it completes.
     pub fn push(&mut self, chunk: &[u8], mut emit: impl FnMut(FramedLine<'_>)) {
+        let Some(from) = self.push_head(chunk, &mut emit) else {
+            return;
+        };
+        self.find_newlines(chunk, from);
+        let rest = self.lines_in_chunk(chunk, from, |line| {
+            emit(FramedLine {
+                bytes: &chunk[line.start..line.end],
+                truncated: line.truncated,
+                chunk_offset: Some(line.start),
+            });
+        });
+        self.push_tail(chunk, rest, &mut emit);
+    }
+
+    /// The first part of [`push`](Self::push): what ends a line carried from earlier chunks,
+    /// or the rest of a cut line to skip. Emits the carried line if `chunk` ends it, and tells
+    /// where in `chunk` the lines that lie wholly in it start, if it goes on past it.
+    #[inline]
+    pub(crate) fn push_head(
+        &mut self,
+        chunk: &[u8],
+        emit: &mut impl FnMut(FramedLine<'_>),
+    ) -> Option<usize> {
         let mut start = 0;
         if self.discarding {
-            match memchr::memchr(b'\n', chunk) {
-                Some(end) => {
-                    self.discarding = false;
-                    start = end + 1;
-                }
-                None => return,
-            }
+            let end = memchr::memchr(b'\n', chunk)?;
+            self.discarding = false;
+            start = end + 1;
         }
         if !self.pending.is_empty() {
             match memchr::memchr(b'\n', &chunk[start..]) {
                 Some(end) => {
-                    self.complete_pending(&chunk[start..start + end], &mut emit);
+                    self.complete_pending(&chunk[start..start + end], emit);
                     start += end + 1;
                 }
                 None => {
-                    self.extend_pending(&chunk[start..], start, &mut emit);
-                    return;
+                    self.extend_pending(&chunk[start..], start, emit);
+                    return None;
                 }
             }
         }
-        // The hot path: nothing carried over, so every complete line is a slice of `chunk`.
-        let searched_from = start;
-        for_each_newline(&chunk[searched_from..], |end| {
-            let end = searched_from + end;
-            let line = strip_cr(&chunk[start..end]);
-            if line.len() > self.max_line {
-                self.emit_cut(line, start, &mut emit);
-            } else {
-                emit(FramedLine {
-                    bytes: line,
-                    truncated: false,
-                    chunk_offset: Some(start),
-                });
+        Some(start)
+    }
+
+    /// Finds the newlines of `chunk[from..]`, for [`lines_in_chunk`](Self::lines_in_chunk):
+    /// how many there are, which is how many lines it gives at most.
+    #[inline]
+    pub(crate) fn find_newlines(&mut self, chunk: &[u8], from: usize) -> usize {
+        newline_masks(&chunk[from..], &mut self.masks);
+        self.masks
+            .iter()
+            .map(|mask| mask.count_ones() as usize)
+            .sum()
+    }
+
+    /// Gives `line` each line that lies wholly in `chunk` from `from`, where
+    /// [`push_head`](Self::push_head) left it: the hot path, since every complete line then is
+    /// a slice of `chunk`. Returns where the line after the last one starts: the unfinished
+    /// rest of the chunk, for [`push_tail`](Self::push_tail). The newlines must have been
+    /// found from `from` ([`find_newlines`](Self::find_newlines)).
+    ///
+    /// The newlines are found first for the whole chunk, as bit masks sixty-four bytes to a
+    /// word (SIMD), then walked here one bit per line: ordinary code that inlines into its
+    /// caller, whose state for each line stays in registers. Run inside the AVX2 function, as
+    /// it once was, every line reached that state through memory.
+    #[inline(always)]
+    pub(crate) fn lines_in_chunk(
+        &mut self,
+        chunk: &[u8],
+        from: usize,
+        mut line: impl FnMut(ChunkLine),
+    ) -> usize {
+        let mut start = from;
+        let mut truncated = 0;
+        let mut base = from;
+        for &word in &self.masks {
+            let mut mask = word;
+            while mask != 0 {
+                let newline = base + mask.trailing_zeros() as usize;
+                mask &= mask - 1;
+                let found = line_to(chunk, start, newline, self.max_line);
+                truncated += u64::from(found.truncated);
+                line(found);
+                start = newline + 1;
             }
-            start = end + 1;
-        });
-        if start < chunk.len() {
-            self.extend_pending(&chunk[start..], start, &mut emit);
+            base += 64;
+        }
+        self.truncated_lines += truncated;
+        start
+    }
+
+    /// The last part of [`push`](Self::push): `chunk[rest..]`, the start of a line with no
+    /// `\n` yet, is kept (or emitted cut, when it already is too long).
+    #[inline]
+    pub(crate) fn push_tail(
+        &mut self,
+        chunk: &[u8],
+        rest: usize,
+        emit: &mut impl FnMut(FramedLine<'_>),
+    ) {
+        if rest < chunk.len() {
+            self.extend_pending(&chunk[rest..], rest, emit);
         }
     }
 
@@ -254,79 +319,88 @@ impl LineFramer {
     }
 }
 
-/// Calls `found` with the position of every `\n` in `bytes`, in order.
-///
-/// Sixty-four bytes at a time, as a bit mask of the newlines among them, then one step per
-/// newline found: a log line costs a few instructions for its search, where calling `memchr`
-/// once per line paid its set-up (made for long searches) every time. The mask takes two
-/// AVX2 registers where the CPU has them (told once, at run time), else four [`Block`]s.
-#[inline]
-fn for_each_newline(bytes: &[u8], found: impl FnMut(usize)) {
+/// A line that lies wholly in the chunk given to [`LineFramer::lines_in_chunk`]: its bytes are
+/// `chunk[start..end]`, without the `\n` or `\r\n`, cut to at most `max_line` if `truncated`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct ChunkLine {
+    pub(crate) start: usize,
+    pub(crate) end: usize,
+    pub(crate) truncated: bool,
+}
+
+/// The line of `chunk` from `start` to the `\n` at `newline`, cut at `max_line`.
+#[inline(always)]
+fn line_to(chunk: &[u8], start: usize, newline: usize, max_line: usize) -> ChunkLine {
+    let end = match newline > start && chunk.get(newline - 1) == Some(&b'\r') {
+        true => newline - 1,
+        false => newline,
+    };
+    if end - start > max_line {
+        return ChunkLine {
+            start,
+            end: start + cut_len(&chunk[start..], max_line),
+            truncated: true,
+        };
+    }
+    ChunkLine {
+        start,
+        end,
+        truncated: false,
+    }
+}
+
+/// How much of `line`, longer than `max_line`, is kept when it is cut.
+#[cold]
+fn cut_len(line: &[u8], max_line: usize) -> usize {
+    utf8_cut(&line[..max_line])
+}
+
+/// Replaces `masks` with one word per sixty-four bytes of `bytes` (the last word for what is
+/// left, fewer bytes), bit `i` of word `w` set when `bytes[64 * w + i]` is `\n`. With two AVX2
+/// registers per word where the CPU has them (told once, at run time), else four [`Block`]s.
+fn newline_masks(bytes: &[u8], masks: &mut Vec<u64>) {
+    masks.clear();
+    masks.reserve(bytes.len().div_ceil(64));
+    let mut words = bytes.chunks_exact(64);
     #[cfg(target_arch = "x86_64")]
     if std::arch::is_x86_feature_detected!("avx2") {
         // SAFETY: the CPU has AVX2, checked just above.
-        unsafe { avx2::for_each_newline(bytes, found) };
-        return;
+        unsafe { avx2::push_newline_masks(&mut words, masks) };
     }
-    for_each_newline_in_blocks(bytes, found);
+    masks.extend(words.by_ref().map(newline_word));
+    let rest = words.remainder();
+    if !rest.is_empty() {
+        let mut word = [0; 64];
+        word[..rest.len()].copy_from_slice(rest);
+        masks.push(newline_word(&word));
+    }
 }
 
-/// [`for_each_newline`] with [`Block`]s, which every target has.
+/// The newline mask of sixty-four bytes, from four [`Block`]s, which every target has.
 #[inline]
-fn for_each_newline_in_blocks(bytes: &[u8], mut found: impl FnMut(usize)) {
-    let mut base = 0;
-    let mut quads = bytes.chunks_exact(4 * BLOCK_LEN);
-    for quad in &mut quads {
-        let mask = (0..4).fold(0_u64, |mask, index| {
-            mask | u64::from(newline_mask(&quad[index * BLOCK_LEN..])) << (index * BLOCK_LEN)
-        });
-        report_each(mask, base, &mut found);
-        base += 4 * BLOCK_LEN;
-    }
-    let mut blocks = quads.remainder().chunks_exact(BLOCK_LEN);
-    for block in &mut blocks {
-        report_each(u64::from(newline_mask(block)), base, &mut found);
-        base += BLOCK_LEN;
-    }
-    for (index, &byte) in blocks.remainder().iter().enumerate() {
-        if byte == b'\n' {
-            found(base + index);
-        }
-    }
+fn newline_word(word: &[u8]) -> u64 {
+    (0..4).fold(0_u64, |mask, index| {
+        mask | u64::from(newline_mask(&word[index * BLOCK_LEN..])) << (index * BLOCK_LEN)
+    })
 }
 
 #[cfg(target_arch = "x86_64")]
 mod avx2 {
-    use super::{Newline, for_each_newline_in_blocks, report_each};
+    use std::slice::ChunksExact;
+
+    use super::Newline;
     use crate::byte_class::avx2::class_bits;
 
-    /// [`super::for_each_newline`], sixty-four bytes in two registers per step; the last
-    /// bytes, fewer than 64, in blocks.
+    /// Pushes the newline mask of each of `words`' sixty-four-byte words, two registers each.
     ///
     /// # Safety
     /// The CPU must have AVX2.
-    #[inline]
     #[target_feature(enable = "avx2")]
-    pub(super) unsafe fn for_each_newline(bytes: &[u8], mut found: impl FnMut(usize)) {
-        let mut base = 0;
-        let mut pairs = bytes.chunks_exact(64);
-        for pair in &mut pairs {
-            let (low, high) = pair.split_at(32);
-            let mask = u64::from(class_bits::<Newline>(low))
-                | u64::from(class_bits::<Newline>(high)) << 32;
-            report_each(mask, base, &mut found);
-            base += 64;
-        }
-        for_each_newline_in_blocks(pairs.remainder(), |index| found(base + index));
-    }
-}
-
-/// Calls `found` with `base` plus the index of each bit set in `mask`, lowest first.
-#[inline]
-fn report_each(mut mask: u64, base: usize, found: &mut impl FnMut(usize)) {
-    while mask != 0 {
-        found(base + mask.trailing_zeros() as usize);
-        mask &= mask - 1;
+    pub(super) unsafe fn push_newline_masks(words: &mut ChunksExact<'_, u8>, masks: &mut Vec<u64>) {
+        masks.extend(words.map(|word| {
+            let (low, high) = word.split_at(32);
+            u64::from(class_bits::<Newline>(low)) | u64::from(class_bits::<Newline>(high)) << 32
+        }));
     }
 }
 
@@ -345,15 +419,6 @@ impl ByteClass for Newline {
     const BELOW: u8 = 0;
     const BUT: &'static [u8] = b"";
     const ALSO: &'static [u8] = b"\n";
-}
-
-/// `line` without one trailing `\r`.
-#[inline]
-fn strip_cr(line: &[u8]) -> &[u8] {
-    match line {
-        [head @ .., b'\r'] => head,
-        _ => line,
-    }
 }
 
 /// The length of `bytes` without a trailing incomplete UTF-8 sequence (a lead byte followed by
@@ -516,13 +581,23 @@ mod tests {
                     }
                 }
                 let expected: Vec<usize> = (0..len).filter(|&i| bytes[i] == b'\n').collect();
+                let mut framer = framer(usize::MAX);
+                framer.find_newlines(&bytes, 0);
                 let mut found = Vec::new();
-                for_each_newline(&bytes, |at| found.push(at));
+                framer.lines_in_chunk(&bytes, 0, |line| found.push(line.end));
                 assert_eq!(found, expected, "{bytes:?}");
-                // The block scan, which the test above skips on a CPU with AVX2.
-                found.clear();
-                for_each_newline_in_blocks(&bytes, |at| found.push(at));
-                assert_eq!(found, expected, "{bytes:?}");
+                // The block scan, which the search above skips on a CPU with AVX2.
+                let words: Vec<u64> = bytes
+                    .chunks(64)
+                    .map(|word| {
+                        let mut padded = [0; 64];
+                        padded[..word.len()].copy_from_slice(word);
+                        newline_word(&padded)
+                    })
+                    .collect();
+                let mut masks = Vec::new();
+                newline_masks(&bytes, &mut masks);
+                assert_eq!(masks, words, "{bytes:?}");
             }
         }
     }

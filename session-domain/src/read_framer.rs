@@ -12,7 +12,8 @@ use std::num::NonZeroUsize;
 use std::ops::Range;
 
 use crate::batch::{LineRecord, push_decoded};
-use crate::severity::severity_or;
+use crate::framer::ChunkLine;
+use crate::severity::{severity_or, starts_with_no_level_word};
 use crate::{
     FramedLine, LineBatch, LineFramer, LineMeta, Severity, Source, Stream, Timestamp,
     default_severity, severity_of,
@@ -165,32 +166,51 @@ impl ReadFramer {
             scratch,
             ..
         } = self;
-        // The copied stretch: from the first line that lies in the read to the last. A line
-        // that lies in the read and ends within `valid` is valid UTF-8: it starts after a
-        // `\n` or at the start, and ends before one or where the framer cut it whole.
-        // The lines come in order: the first one that lies in the read starts the stretch.
-        let (mut first, mut last) = (usize::MAX, 0);
-        let valid_len = valid.len();
-        let default = default_severity(origin.source, origin.stream);
-        framer.push(read, |line| {
-            let in_read = line
-                .chunk_offset
-                .map(|offset| (offset, offset + line.bytes.len()));
-            match in_read {
-                Some((offset, end)) if end <= valid_len => {
-                    if first == usize::MAX {
-                        first = offset;
-                    }
-                    last = end;
-                    scratch.lines.push(LineRecord {
-                        meta: line_meta(*origin, at, severity_or(line.bytes, default), line),
-                        text: offset - first..end - first,
-                    });
-                }
-                _ => scratch.push_decoded(*origin, at, line),
-            }
+        let origin = *origin;
+        let from = framer.push_head(read, &mut |line: FramedLine<'_>| {
+            scratch.push_decoded(origin, at, line);
+        })?;
+        // The copied stretch: the lines that end in `valid`, which are valid UTF-8: a line
+        // starts after a `\n` or at the start, and ends before one or where the framer cut it
+        // whole. Valid UTF-8 being a prefix of the read, the lines past it come last, and are
+        // decoded one by one.
+        let valid_read = &read[..valid.len().max(from)];
+        let newlines = framer.find_newlines(valid_read, from);
+        let meta = LineMeta {
+            at,
+            source: origin.source,
+            severity: default_severity(origin.source, origin.stream),
+            stream: Some(origin.stream),
+            truncated: false,
+        };
+        let records = &mut scratch.lines;
+        let recorded = records.len();
+        records.reserve(newlines);
+        let rest = framer.lines_in_chunk(valid_read, from, |line| {
+            records.push(LineRecord {
+                meta: LineMeta {
+                    severity: line_severity(valid_read, line, meta.severity),
+                    truncated: line.truncated,
+                    ..meta
+                },
+                text: line.start - from..line.end - from,
+            });
         });
-        (first != usize::MAX).then_some(first..last)
+        let stretch = match records.len() > recorded {
+            false => None,
+            true => records.last().map(|record| from..from + record.text.end),
+        };
+        let mut decode = |line: FramedLine<'_>| scratch.push_decoded(origin, at, line);
+        framer.find_newlines(read, rest);
+        let rest = framer.lines_in_chunk(read, rest, |line| {
+            decode(FramedLine {
+                bytes: &read[line.start..line.end],
+                truncated: line.truncated,
+                chunk_offset: Some(line.start),
+            });
+        });
+        framer.push_tail(read, rest, &mut decode);
+        stretch
     }
 
     /// Ends the stream: the last line if it had no `\n`, stamped `at`.
@@ -229,6 +249,15 @@ fn utf8_text(bytes: Vec<u8>) -> Result<String, std::string::FromUtf8Error> {
         Ok(unsafe { String::from_utf8_unchecked(bytes) })
     } else {
         String::from_utf8(bytes)
+    }
+}
+
+/// The severity of `line` of `chunk`, or `default`: told by its first byte for most lines.
+#[inline(always)]
+fn line_severity(chunk: &[u8], line: ChunkLine, default: Severity) -> Severity {
+    match chunk.get(line.start) {
+        Some(&first) if line.end > line.start && starts_with_no_level_word(first) => default,
+        _ => severity_or(chunk.get(line.start..line.end).unwrap_or_default(), default),
     }
 }
 

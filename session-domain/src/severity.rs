@@ -23,7 +23,10 @@ pub fn classify_severity(line: &str) -> Option<Severity> {
 /// [`classify_severity`] of a line's bytes: the rule reads only ASCII bytes, so any line is
 /// told the same as its text would be.
 fn classify_bytes(bytes: &[u8]) -> Option<Severity> {
-    if starts_with_no_level_word(bytes) {
+    if bytes
+        .first()
+        .is_some_and(|&first| starts_with_no_level_word(first))
+    {
         return None;
     }
     let mut at = skip_blanks(bytes, 0);
@@ -84,19 +87,20 @@ pub fn severity_of(source: Source, stream: Stream, line: &str) -> Severity {
 /// line of a read.
 #[inline]
 pub(crate) fn severity_or(line: &[u8], default: Severity) -> Severity {
-    if starts_with_no_level_word(line) {
+    if line
+        .first()
+        .is_some_and(|&first| starts_with_no_level_word(first))
+    {
         return default;
     }
     classify_bytes(line).unwrap_or(default)
 }
 
-/// Most lines start with a letter that begins no level word: the first byte decides that,
-/// here, inline, before the full rule is called.
+/// Most lines start with a letter that begins no level word: their first byte decides that,
+/// inline, before the full rule is called.
 #[inline]
-fn starts_with_no_level_word(bytes: &[u8]) -> bool {
-    bytes.first().is_some_and(|first| {
-        first.is_ascii_alphabetic() && !matches!(first | 0x20, b'e' | b'w' | b'i' | b'd' | b't')
-    })
+pub(crate) fn starts_with_no_level_word(first: u8) -> bool {
+    first.is_ascii_alphabetic() && !matches!(first | 0x20, b'e' | b'w' | b'i' | b'd' | b't')
 }
 
 /// The severity a level word names.
