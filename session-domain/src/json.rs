@@ -10,10 +10,11 @@
 
 use crate::byte_class::{ByteClass, find_in_class};
 use crate::byte_scan::NextFlagged;
-use crate::json_cache::{AtText, LogPrefix, PREFIX_COPY};
+use crate::json_cache::{AtText, BatchPrefix, LogPrefix, PREFIX_COPY};
 use crate::short_copy::append_with_fixed_copy;
 use crate::{
-    AbnormalExit, Batch, EventView, Failure, LogView, StateView, StepPhase, StepView, Timestamp,
+    AbnormalExit, Batch, EventView, Failure, LineMeta, LogView, StateView, StepPhase, StepView,
+    Timestamp,
 };
 
 /// Writes canonical JSON lines, remembering what the next line probably shares with the last.
@@ -57,11 +58,27 @@ impl JsonWriter {
         let bytes = text.as_bytes();
         let mut escapes = message_escapes(text);
         let mut seq = batch.first_seq();
+        // The text before the message, kept while the lines share it (the lines of one read
+        // mostly do), their `seq`s following one another within a batch.
+        let mut shared: Option<(LineMeta, BatchPrefix)> = None;
         for record in records {
-            let (prefix, len) =
-                self.log_prefix
-                    .padded_for(seq, batch.run(), &record.meta, &mut self.at);
-            append_with_fixed_copy::<PREFIX_COPY>(out, prefix, len);
+            let kept = match &mut shared {
+                Some((meta, prefix)) if *meta == record.meta => match prefix.count_up() {
+                    true => Some(prefix),
+                    false => None,
+                },
+                _ => None,
+            };
+            match kept {
+                Some(prefix) => prefix.append_to(out),
+                None => {
+                    let (prefix, len) =
+                        self.log_prefix
+                            .padded_for(seq, batch.run(), &record.meta, &mut self.at);
+                    append_with_fixed_copy::<PREFIX_COPY>(out, prefix, len);
+                    shared = BatchPrefix::of(&self.log_prefix).map(|prefix| (record.meta, prefix));
+                }
+            }
             let range = record.text.clone();
             if escapes.holds_flagged_in(range.clone()) {
                 write_escaped_bytes(&bytes[range], out);

@@ -116,6 +116,70 @@ pub(crate) struct LogPrefix {
 /// `log` line is shorter.
 pub(crate) const PREFIX_COPY: usize = 160;
 
+/// A [`LogPrefix`]'s text copied for the lines of one batch that share it, their `seq` counted
+/// up here: the writer's loop then keeps the text in a buffer of its own, which counting up
+/// a digit cannot change behind the compiler's back (a byte stored into the writer's own
+/// state, as `LogPrefix` does, made it read all of that state back from memory at every line).
+#[derive(Debug)]
+pub(crate) struct BatchPrefix {
+    /// The text, then whatever follows up to [`PREFIX_COPY`] bytes.
+    text: [u8; PREFIX_COPY],
+    len: usize,
+    /// Where the digits of `seq` end in `text`.
+    seq_end: usize,
+}
+
+impl BatchPrefix {
+    /// A copy of `prefix`'s current text, if it fits in [`PREFIX_COPY`] bytes (almost every
+    /// `log` line's does).
+    #[inline]
+    pub(crate) fn of(prefix: &LogPrefix) -> Option<Self> {
+        let text = prefix.text.first_chunk::<PREFIX_COPY>()?;
+        (prefix.len <= PREFIX_COPY).then_some(Self {
+            text: *text,
+            len: prefix.len,
+            seq_end: prefix.seq_end,
+        })
+    }
+
+    /// Appends the text with two copies of a fixed size, then cuts what they copied past it:
+    /// the compiler inlines a copy of up to 128 bytes as register moves, and calls the C
+    /// library for more.
+    #[inline]
+    pub(crate) fn append_to(&self, out: &mut Vec<u8>) {
+        let (head, tail) = self.text.split_at(128);
+        out.extend_from_slice(head);
+        out.extend_from_slice(tail);
+        out.truncate(out.len() - (PREFIX_COPY - self.len));
+    }
+
+    /// Makes the text's `seq` the next one in place: `false` when its digits were all nines,
+    /// since the number then needs one more digit (and the text is written again).
+    #[inline]
+    pub(crate) fn count_up(&mut self) -> bool {
+        match self.text.get_mut(self.seq_end.wrapping_sub(1)) {
+            Some(last) if *last < b'9' => {
+                *last += 1;
+                true
+            }
+            _ => count_up(&mut self.text[..self.seq_end]),
+        }
+    }
+}
+
+/// Adds one to the digits of `seq` that end `text`, in place; `false` when they were all
+/// nines.
+fn count_up(text: &mut [u8]) -> bool {
+    for digit in text[LOG_START.len()..].iter_mut().rev() {
+        if *digit != b'9' {
+            *digit += 1;
+            return true;
+        }
+        *digit = b'0';
+    }
+    false
+}
+
 impl LogPrefix {
     /// The text for `log`, changed in place when only its `seq` follows the last one's.
     #[cfg(test)]
@@ -171,25 +235,12 @@ impl LogPrefix {
                 *last += 1;
                 true
             }
-            _ => self.count_up(),
+            _ => count_up(&mut self.text[..self.seq_end]),
         };
         if counted {
             self.seq = seq;
         }
         counted
-    }
-
-    /// Adds one to the digits of `seq` in place; `false` when they were all nines, since the
-    /// number then needs one more digit (and the text is written again).
-    fn count_up(&mut self) -> bool {
-        for digit in self.text[LOG_START.len()..self.seq_end].iter_mut().rev() {
-            if *digit != b'9' {
-                *digit += 1;
-                return true;
-            }
-            *digit = b'0';
-        }
-        false
     }
 
     /// Writes the whole text: once per read, or at a jump of `seq`.
