@@ -12,11 +12,8 @@ use tokio::io::{AsyncRead, AsyncReadExt};
 
 use super::linger::Linger;
 
-/// What one read takes at most, and so the most text one batch holds. Reads of 256 KiB from
-/// pipes of 512 KiB cost a fast writer's whole tree 8-13% less CPU than reads of 128 KiB from
-/// pipes of 256 KiB (fewer reads, each waking a writer blocked on a full pipe, fewer spins on
-/// the pipe's lock, half the batches), for about 3 MiB more peak memory (BENCHMARKS.md).
-const READ_SIZE: usize = 256 * 1024;
+/// What one read takes at most, and so the most text one batch holds.
+const READ_SIZE: usize = 128 * 1024;
 
 /// How long a reader waits, when [`Linger`] says so, for a writer that writes a line at a time
 /// to fill the pipe. Without it, every few lines wake the reader, then the sink, each wake-up
@@ -70,10 +67,10 @@ fn another_just_waited(last: Option<(ReaderId, Instant)>, reader: ReaderId, now:
 /// The capacity asked for a child's stdout and stderr pipes. With Linux's default, 64 KiB, a
 /// fast writer such as `cat` (128 KiB per `write`) blocks on every write until we read, and
 /// we read in smaller pieces: every block, wake-up and read costs both sides a switch, which
-/// under a virtual machine costs more than framing the lines. With room for four of its
-/// writes and reads of two, it blocks once per read of ours, not once per write of its own
-/// (BENCHMARKS.md), for at most 448 KiB more per pipe while it is full.
-pub(crate) const PIPE_CAPACITY: usize = 512 * 1024;
+/// under a virtual machine costs more than framing the lines. With room for two of its writes
+/// and reads of one, the switches halve (BENCHMARKS.md), for at most 192 KiB more per pipe
+/// while it is full and about 1.5 MiB more peak memory.
+pub(crate) const PIPE_CAPACITY: usize = 256 * 1024;
 
 /// Where a pipe's lines go and how they are labelled.
 #[derive(Debug, Clone)]

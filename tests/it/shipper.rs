@@ -411,18 +411,18 @@ async fn invalid_utf8_is_replaced_not_fatal() {
     );
 }
 
-/// A fast writer (`cat` writes 128 KiB at a time) gets pipes with room for four of its
-/// writes, so that it does not stop at every one of them until we read.
+/// A fast writer (`cat` writes 128 KiB at a time) gets pipes with room for two of its writes,
+/// so that it does not stop at every one of them until we read.
 #[cfg(target_os = "linux")]
 #[tokio::test]
-async fn a_step_writes_into_pipes_of_512_kib() {
+async fn a_step_writes_into_pipes_of_256_kib() {
     let project = Project::new();
     let finished = prepare_building(&project, "pipe-size").await;
 
     assert_eq!(finished.end, PreparationEnd::Succeeded);
     assert_eq!(
         finished.messages(Source::Build, Stream::Stdout),
-        ["stdout pipe=524288 stderr pipe=524288"]
+        ["stdout pipe=262144 stderr pipe=262144"]
     );
 }
 
