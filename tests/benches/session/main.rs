@@ -58,7 +58,7 @@ const FULL: Options = Options {
     big_lines: 20_000_000,
     wide_lines: 100_000,
     writer_lines: 2_000_000,
-    concurrently_pairs: 5,
+    concurrently_pairs: 9,
     slow_seconds: 5,
     timing_samples: 10,
 };
