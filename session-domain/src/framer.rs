@@ -64,9 +64,20 @@ impl LineFramer {
 
     /// Frames `chunk`, calling `emit` for every line it completes.
     pub fn push(&mut self, chunk: &[u8], mut emit: impl FnMut(FramedLine<'_>)) {
-        let Some(from) = self.push_head(chunk, &mut emit) else {
-            return;
-        };
+        if let Some(from) = self.push_head(chunk, &mut emit) {
+            self.push_from(chunk, from, &mut emit);
+        }
+    }
+
+    /// The rest of [`push`](Self::push) once [`push_head`](Self::push_head) has told where
+    /// `chunk`'s own lines start: each line from `from` on, then the unfinished rest.
+    #[inline]
+    pub(crate) fn push_from(
+        &mut self,
+        chunk: &[u8],
+        from: usize,
+        emit: &mut impl FnMut(FramedLine<'_>),
+    ) {
         self.find_newlines(chunk, from);
         let rest = self.lines_in_chunk(chunk, from, |line| {
             emit(FramedLine {
@@ -75,7 +86,7 @@ impl LineFramer {
                 chunk_offset: Some(line.start),
             });
         });
-        self.push_tail(chunk, rest, &mut emit);
+        self.push_tail(chunk, rest, emit);
     }
 
     /// The first part of [`push`](Self::push): what ends a line carried from earlier chunks,

@@ -200,16 +200,9 @@ impl ReadFramer {
             false => None,
             true => records.last().map(|record| from..from + record.text.end),
         };
-        let mut decode = |line: FramedLine<'_>| scratch.push_decoded(origin, at, line);
-        framer.find_newlines(read, rest);
-        let rest = framer.lines_in_chunk(read, rest, |line| {
-            decode(FramedLine {
-                bytes: &read[line.start..line.end],
-                truncated: line.truncated,
-                chunk_offset: Some(line.start),
-            });
+        framer.push_from(read, rest, &mut |line: FramedLine<'_>| {
+            scratch.push_decoded(origin, at, line);
         });
-        framer.push_tail(read, rest, &mut decode);
         stretch
     }
 
