@@ -180,9 +180,10 @@ fn parse_rfc3339(text: &str) -> Option<Timestamp> {
     }
     let days = days_from_civil(i64::from(year), month, day);
     let seconds = days * SECONDS_PER_DAY + i64::from(hour * 3600 + minute * 60 + second);
-    Some(Timestamp(
-        seconds.checked_mul(NANOS_PER_SECOND)?.checked_add(nanos)?,
-    ))
+    // In 128 bits: the earliest times there are (1677) lie below `i64::MIN` by their whole
+    // seconds alone, and come back within it with their fraction.
+    let nanos = i128::from(seconds) * i128::from(NANOS_PER_SECOND) + i128::from(nanos);
+    i64::try_from(nanos).ok().map(Timestamp)
 }
 
 impl Serialize for Timestamp {
@@ -210,6 +211,8 @@ mod tests {
     #[case(951_782_400_000_000_001, "2000-02-29T00:00:00.000000001Z")]
     #[case(-1, "1969-12-31T23:59:59.999999999Z")]
     #[case(4_102_444_799_999_999_999, "2099-12-31T23:59:59.999999999Z")]
+    #[case(i64::MIN, "1677-09-21T00:12:43.145224192Z")]
+    #[case(i64::MAX, "2262-04-11T23:47:16.854775807Z")]
     fn formats_and_parses_canonical_form(#[case] nanos: i64, #[case] text: &str) {
         let at = Timestamp::from_unix_nanos(nanos);
         assert_eq!(at.to_string(), text);
@@ -234,6 +237,9 @@ mod tests {
     #[case("2026-04-06T10:00:00.1234567890Z")]
     #[case("2026-04-06T10:00:00+01:00")]
     #[case("2026-04-06T10:00:00")]
+    #[case("1677-09-21T00:12:43.145224191Z")]
+    #[case("2262-04-11T23:47:16.854775808Z")]
+    #[case("0000-01-01T00:00:00Z")]
     fn rejects_other_forms(#[case] text: &str) {
         assert!(Timestamp::parse_rfc3339(text).is_err());
     }
