@@ -46,7 +46,7 @@ pub struct LineFramer {
     /// `\n`.
     discarding: bool,
     truncated_lines: u64,
-    /// The newline masks of the chunk being framed, kept for the next chunk.
+    /// The newline masks of the chunk being framed; the allocation serves chunk after chunk.
     masks: Vec<u64>,
 }
 

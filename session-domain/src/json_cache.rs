@@ -157,19 +157,25 @@ impl BatchPrefix {
     /// since the number then needs one more digit (and the text is written again).
     #[inline]
     pub(crate) fn count_up(&mut self) -> bool {
-        match self.text.get_mut(self.seq_end.wrapping_sub(1)) {
-            Some(last) if *last < b'9' => {
-                *last += 1;
-                true
-            }
-            _ => count_up(&mut self.text[..self.seq_end]),
-        }
+        count_up(&mut self.text[..self.seq_end])
     }
 }
 
 /// Adds one to the digits of `seq` that end `text`, in place; `false` when they were all
-/// nines.
+/// nines. Nine lines in ten change only the last digit.
+#[inline]
 fn count_up(text: &mut [u8]) -> bool {
+    match text.last_mut() {
+        Some(last) if *last < b'9' => {
+            *last += 1;
+            true
+        }
+        _ => carry(text),
+    }
+}
+
+/// [`count_up`] past a last digit of nine.
+fn carry(text: &mut [u8]) -> bool {
     for digit in text[LOG_START.len()..].iter_mut().rev() {
         if *digit != b'9' {
             *digit += 1;
@@ -229,14 +235,7 @@ impl LogPrefix {
         if self.seq.wrapping_add(1) != seq || seq == 0 {
             return false;
         }
-        // Nine lines in ten change only the last digit.
-        let counted = match self.text.get_mut(self.seq_end.wrapping_sub(1)) {
-            Some(last) if *last < b'9' => {
-                *last += 1;
-                true
-            }
-            _ => count_up(&mut self.text[..self.seq_end]),
-        };
+        let counted = count_up(&mut self.text[..self.seq_end]);
         if counted {
             self.seq = seq;
         }
