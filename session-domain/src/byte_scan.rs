@@ -120,14 +120,21 @@ impl<'t, F: Fn(&[u8], usize) -> Option<usize>> NextFlagged<'t, F> {
     /// Whether the text's bytes at `range`, which lies in it, hold a flagged byte: what
     /// [`holds_flagged`](Self::holds_flagged) tells of that slice, for a caller that knows
     /// the range already (a few instructions per clean slice).
-    #[inline]
+    #[inline(always)]
     pub fn holds_flagged_in(&mut self, range: Range<usize>) -> bool {
         if range.start < self.from || self.next.is_some_and(|next| next < range.start) {
-            self.searches += 1;
-            self.from = range.start;
-            self.next = (self.find)(self.text, range.start);
+            self.search_from(range.start);
         }
         self.next.is_some_and(|next| next < range.end)
+    }
+
+    /// The search behind [`holds_flagged_in`](Self::holds_flagged_in), once every many lines:
+    /// kept out of line so that the check of every line inlines into its loop.
+    #[inline(never)]
+    fn search_from(&mut self, start: usize) {
+        self.searches += 1;
+        self.from = start;
+        self.next = (self.find)(self.text, start);
     }
 }
 

@@ -153,6 +153,39 @@ impl BatchPrefix {
         out.truncate(out.len() - (PREFIX_COPY - self.len));
     }
 
+    /// Appends a whole `log` line: this text, then `message[..message_len]`, then
+    /// `end[..end_len]`, each with one copy of a fixed size, into room reserved once. The
+    /// vector's length then stays in a register across the three copies, instead of being
+    /// checked against the capacity, stored and cut back for each.
+    ///
+    /// # Panics
+    /// When a length is over its array's (`message_len` over `MESSAGE`, `end_len` over `END`).
+    #[inline(always)]
+    pub(crate) fn append_line_to<const MESSAGE: usize, const END: usize>(
+        &self,
+        out: &mut Vec<u8>,
+        (message, message_len): (&[u8; MESSAGE], usize),
+        (end, end_len): (&[u8; END], usize),
+    ) {
+        assert!(self.len <= PREFIX_COPY && message_len <= MESSAGE && end_len <= END);
+        out.reserve(PREFIX_COPY + MESSAGE + END);
+        let start = out.len();
+        let message_at = start + self.len;
+        let end_at = message_at + message_len;
+        // SAFETY: each copy starts where the part before it ends and writes the whole array
+        // given, so the last one ends at `end_at + END`, no further than `start + PREFIX_COPY
+        // + MESSAGE + END` (the lengths are checked just above), which the room reserved
+        // covers. The arrays are borrowed apart from `out`, so they cannot overlap its spare
+        // room. Every byte up to the new length was written by one of the copies.
+        unsafe {
+            let to = out.as_mut_ptr();
+            std::ptr::copy_nonoverlapping(self.text.as_ptr(), to.add(start), PREFIX_COPY);
+            std::ptr::copy_nonoverlapping(message.as_ptr(), to.add(message_at), MESSAGE);
+            std::ptr::copy_nonoverlapping(end.as_ptr(), to.add(end_at), END);
+            out.set_len(end_at + end_len);
+        }
+    }
+
     /// Makes the text's `seq` the next one in place: `false` when its digits were all nines,
     /// since the number then needs one more digit (and the text is written again).
     #[inline]

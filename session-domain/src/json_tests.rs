@@ -500,6 +500,7 @@ fn a_batch_whose_lines_change_midway_matches_serde_line_by_line() {
         let mut written = Vec::new();
         writer.write_batch(&batch, &mut written);
         assert_eq!(String::from_utf8_lossy(&written), serde_lines(&batch));
+        assert_eq!(written, without_avx2(&batch));
     }
 }
 
@@ -578,6 +579,40 @@ fn assert_framed_read_matches_serde(read: &[u8]) {
         serde_lines(&batch),
         "{read:?}"
     );
+    assert_eq!(written, without_avx2(&batch), "{read:?}");
+}
+
+/// What `write_batch` writes where the CPU has no AVX2: the same loop, compiled without it.
+fn without_avx2(batch: &Batch) -> Vec<u8> {
+    let (text, records) = batch.log_records().expect("a batch of lines");
+    let mut written = Vec::new();
+    JsonWriter::default().write_records(batch, text, records, &mut written);
+    written
+}
+
+/// A clean message is copied with one copy of a fixed size when it is short and the text
+/// goes on far enough after it: messages of every length around that size, the last ones of
+/// the text with nothing after them, must match serde, and the loop compiled with AVX2 or
+/// without it must write the same bytes.
+#[test]
+fn clean_messages_of_every_length_match_serde_whichever_copy_takes_them() {
+    for last in 0..=MESSAGE_COPY + 2 {
+        let mut lines = LineBatch::new();
+        let first = meta(
+            TIMES[4],
+            Source::Runtime,
+            Severity::Info,
+            Some(Stream::Stdout),
+        );
+        for length in (0..=MESSAGE_COPY + 2).chain([last]) {
+            lines.push(first, &"m".repeat(length));
+        }
+        let batch = Batch::lines(9, 1, lines);
+        let mut written = Vec::new();
+        JsonWriter::default().write_batch(&batch, &mut written);
+        assert_eq!(String::from_utf8_lossy(&written), serde_lines(&batch));
+        assert_eq!(written, without_avx2(&batch));
+    }
 }
 
 #[test]
