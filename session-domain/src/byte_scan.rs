@@ -100,7 +100,7 @@ impl<'t, F: Fn(&[u8], usize) -> Option<usize>> NextFlagged<'t, F> {
     /// Whether `slice` holds a flagged byte. A slice of the text after the last one asked
     /// about costs no new search until it passes the next flagged byte; a slice that is not
     /// part of the text is searched on its own.
-    #[inline]
+    #[inline(always)]
     pub fn holds_flagged(&mut self, slice: &[u8]) -> bool {
         // Where `slice` starts in the text, told by addresses only (nothing is read through
         // them); anything that does not fit inside the text is not a slice of it.
@@ -110,11 +110,15 @@ impl<'t, F: Fn(&[u8], usize) -> Option<usize>> NextFlagged<'t, F> {
             .filter(|end| *end <= self.text.len())
         {
             Some(end) => self.holds_flagged_in(start..end),
-            None => {
-                self.searches += 1;
-                (self.find)(slice, 0).is_some()
-            }
+            None => self.search_apart(slice),
         }
+    }
+
+    /// A slice that is not part of the text, searched on its own.
+    #[inline(never)]
+    fn search_apart(&mut self, slice: &[u8]) -> bool {
+        self.searches += 1;
+        (self.find)(slice, 0).is_some()
     }
 
     /// Whether the text's bytes at `range`, which lies in it, hold a flagged byte: what

@@ -35,7 +35,7 @@ mod read_framer;
 mod run_mode;
 mod session;
 mod severity;
-mod short_copy;
+pub mod short_copy;
 mod signal;
 mod source;
 mod state;

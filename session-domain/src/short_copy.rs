@@ -8,7 +8,7 @@
 /// dispatch than in the copy. An ordinary copy when `len` is over `N` or `padded` holds fewer
 /// than `N` bytes.
 #[inline]
-pub(crate) fn append_with_fixed_copy<const N: usize>(out: &mut Vec<u8>, padded: &[u8], len: usize) {
+pub fn append_with_fixed_copy<const N: usize>(out: &mut Vec<u8>, padded: &[u8], len: usize) {
     match padded.get(..N) {
         Some(block) if len <= N => {
             out.extend_from_slice(block);
