@@ -377,6 +377,21 @@ impl Batch {
         }
     }
 
+    /// The lines' text and, for each line, its metadata and where its message lies in that
+    /// text: for a formatter's loop over a batch of lines, which needs no view per line.
+    pub fn line_parts(
+        &self,
+    ) -> Option<(
+        &str,
+        impl ExactSizeIterator<Item = (&LineMeta, Range<usize>)> + '_,
+    )> {
+        let (text, records) = self.log_records()?;
+        let parts = records
+            .iter()
+            .map(|record| (&record.meta, record.text.clone()));
+        Some((text, parts))
+    }
+
     /// The lines' text and records, for the JSON writer's loop, which needs neither a view
     /// nor a `str` per line.
     pub(crate) fn log_records(&self) -> Option<(&str, &[LineRecord])> {

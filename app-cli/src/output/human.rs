@@ -3,11 +3,13 @@
 //! (a run's sink, a resumed subscription): `step` events feed the summary and show nothing of
 //! their own (the `session` lines tell the same story in words), and a gap shows as a marker.
 
+use std::ops::Range;
+
 use session_domain::byte_scan::NextFlagged;
 use session_domain::short_copy::append_with_fixed_copy;
 use session_domain::{
-    Batch, EventFilter, EventView, LogView, SessionState, Severity, Source, StateView, Timestamp,
-    counted,
+    Batch, EventFilter, EventView, LineMeta, LogView, SessionState, Severity, Source, StateView,
+    Timestamp, counted,
 };
 use session_ports::SubscriptionItem;
 
@@ -73,46 +75,64 @@ impl HumanFormat {
                 self.observe(&event);
             }
         }
-        #[cfg(target_arch = "x86_64")]
-        if std::arch::is_x86_feature_detected!("avx2") {
-            // SAFETY: the CPU has AVX2, checked just above.
-            return unsafe { self.write_lines_avx2(text, lines, filter, out) };
-        }
-        self.write_lines(text, lines, filter, out);
-    }
-
-    /// [`write_lines`](Self::write_lines) compiled for AVX2: its copies of a fixed size (the
-    /// prefix, a short message) move 32 bytes per instruction, not 16.
-    #[cfg(target_arch = "x86_64")]
-    #[target_feature(enable = "avx2")]
-    fn write_lines_avx2<'a>(
-        &mut self,
-        text: &'a str,
-        lines: impl Iterator<Item = LogView<'a>>,
-        filter: &EventFilter,
-        out: &mut Vec<u8>,
-    ) {
-        self.write_lines(text, lines, filter, out);
-    }
-
-    /// The log lines of a batch whose messages are `text`, those `filter` passes.
-    #[inline(always)]
-    fn write_lines<'a>(
-        &mut self,
-        text: &'a str,
-        lines: impl Iterator<Item = LogView<'a>>,
-        filter: &EventFilter,
-        out: &mut Vec<u8>,
-    ) {
         let everything = filter.is_open();
+        if let Some((text, parts)) = batch.line_parts().filter(|_| everything) {
+            #[cfg(target_arch = "x86_64")]
+            if std::arch::is_x86_feature_detected!("avx2") {
+                // SAFETY: the CPU has AVX2, checked just above.
+                return unsafe { self.write_every_line_avx2(batch, text, parts, out) };
+            }
+            return self.write_every_line(batch, text, parts, out);
+        }
         // One scan of the batch's text tells which messages hold controls: most hold none,
-        // and are copied as they are, a short one with a copy of a fixed size that reads on
-        // into the text after it.
+        // and are copied as they are.
         let mut controls = message_controls(text);
         for log in lines {
             if everything || filter.passes(&EventView::Log(log)) {
                 let controls = controls.holds_flagged(log.message.as_bytes());
-                self.write_log_line(&log, controls, text, out);
+                self.write_log(&log, controls, out);
+            }
+        }
+    }
+
+    /// [`write_every_line`](Self::write_every_line) compiled for AVX2: its copies of a fixed
+    /// size (the prefix, a short message) move 32 bytes per instruction, not 16.
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2")]
+    fn write_every_line_avx2<'a>(
+        &mut self,
+        batch: &Batch,
+        text: &str,
+        parts: impl Iterator<Item = (&'a LineMeta, Range<usize>)>,
+        out: &mut Vec<u8>,
+    ) {
+        self.write_every_line(batch, text, parts, out);
+    }
+
+    /// Every log line of `batch`, whose messages are `text` and whose lines are `parts`. The
+    /// common line (its prefix the last line's, no colour, nothing to sanitize, not cut) is
+    /// written here with copies of a fixed size that read on into the prefix's padding and
+    /// into the text after the message; any other through its view.
+    #[inline(always)]
+    fn write_every_line<'a>(
+        &mut self,
+        batch: &Batch,
+        text: &str,
+        parts: impl Iterator<Item = (&'a LineMeta, Range<usize>)>,
+        out: &mut Vec<u8>,
+    ) {
+        let bytes = text.as_bytes();
+        // One scan of the batch's text tells which messages hold controls: most hold none.
+        let mut controls = message_controls(text);
+        for (index, (meta, range)) in parts.enumerate() {
+            let may_hold_controls = controls.holds_flagged_in(range.clone());
+            let plain = !(self.color || may_hold_controls || meta.truncated);
+            if plain && self.prefix_for == Some((meta.at, meta.source, meta.severity)) {
+                append_with_fixed_copy::<PREFIX_COPY>(out, &self.prefix, self.prefix_len);
+                append_with_fixed_copy::<MESSAGE_COPY>(out, &bytes[range.start..], range.len());
+                out.push(b'\n');
+            } else if let Some(EventView::Log(log)) = batch.get(index) {
+                self.write_log(&log, may_hold_controls, out);
             }
         }
     }
@@ -154,29 +174,6 @@ impl HumanFormat {
     }
 
     /// One log line; `may_hold_controls` is `false` for a message known to hold none.
-    /// Appends one log line of a batch whose messages are `text`: the common line (its prefix
-    /// the last line's, no colour, nothing to sanitize, not cut) inline, with copies of a
-    /// fixed size that read on into the prefix's padding and the text after the message.
-    #[inline(always)]
-    fn write_log_line(
-        &mut self,
-        log: &LogView<'_>,
-        may_hold_controls: bool,
-        text: &str,
-        out: &mut Vec<u8>,
-    ) {
-        let plain = !(self.color || may_hold_controls || log.truncated);
-        let same_prefix = self.prefix_for == Some((log.at, log.source, log.severity));
-        match text_from(text, log.message) {
-            Some(padded) if plain && same_prefix => {
-                append_with_fixed_copy::<PREFIX_COPY>(out, &self.prefix, self.prefix_len);
-                append_with_fixed_copy::<MESSAGE_COPY>(out, padded, log.message.len());
-                out.push(b'\n');
-            }
-            _ => self.write_log(log, may_hold_controls, out),
-        }
-    }
-
     fn write_log(&mut self, log: &LogView<'_>, may_hold_controls: bool, out: &mut Vec<u8>) {
         let prefix_for = (log.at, log.source, log.severity);
         if self.prefix_for != Some(prefix_for) {
@@ -184,7 +181,7 @@ impl HumanFormat {
             prefix.clear();
             self.write_prefix(log, &mut prefix);
             self.prefix_len = prefix.len();
-            // Zeros after the text, for the copies of a fixed size of `write_log_line`.
+            // Zeros after the text, for the copies of a fixed size of `write_every_line`.
             prefix.resize(prefix.len().max(PREFIX_COPY), 0);
             self.prefix = prefix;
             self.prefix_for = Some(prefix_for);
@@ -342,15 +339,6 @@ fn source_color(source: Source) -> &'static str {
 /// one scan of it for the whole batch.
 fn message_controls(text: &str) -> NextFlagged<'_, impl Fn(&[u8], usize) -> Option<usize>> {
     NextFlagged::new(text.as_bytes(), find_control_start_but_newlines)
-}
-
-/// `text` from where `message` starts, when it is a slice of `text` (told by addresses only,
-/// as `NextFlagged` does): what a copy of a fixed size may read on into.
-fn text_from<'t>(text: &'t str, message: &str) -> Option<&'t [u8]> {
-    let start = (message.as_ptr() as usize).wrapping_sub(text.as_ptr() as usize);
-    text.as_bytes()
-        .get(start..)
-        .filter(|rest| rest.len() >= message.len())
 }
 
 #[cfg(test)]
@@ -551,9 +539,9 @@ mod tests {
             let mut written = Vec::new();
             HumanFormat::new(false, 80).write_batch(&batch, &filter, &mut written);
             assert_eq!(written, expected);
-            let (text, views) = batch.log_views().expect("a batch of lines");
+            let (text, parts) = batch.line_parts().expect("a batch of lines");
             let mut without_avx2 = Vec::new();
-            HumanFormat::new(false, 80).write_lines(text, views, &filter, &mut without_avx2);
+            HumanFormat::new(false, 80).write_every_line(&batch, text, parts, &mut without_avx2);
             assert_eq!(without_avx2, expected);
         }
     }
