@@ -115,6 +115,28 @@ pub(crate) mod avx2 {
         _mm256_movemask_epi8(lanes) as u32
     }
 
+    /// Whether every byte of `bytes` is ASCII: four registers (128 bytes) per step, their
+    /// bytes' high bits gathered once; the last bytes, fewer than 128, by std.
+    ///
+    /// # Safety
+    /// The CPU must have AVX2.
+    #[target_feature(enable = "avx2")]
+    pub(crate) unsafe fn is_ascii(bytes: &[u8]) -> bool {
+        let mut steps = bytes.chunks_exact(4 * LANES);
+        for step in &mut steps {
+            let any = step
+                .chunks_exact(LANES)
+                .fold(_mm256_setzero_si256(), |any, chunk| {
+                    // SAFETY: the load reads the 32 bytes of `chunk`, unaligned loads allowed.
+                    _mm256_or_si256(any, unsafe { _mm256_loadu_si256(chunk.as_ptr().cast()) })
+                });
+            if mask(any) != 0 {
+                return false;
+            }
+        }
+        steps.remainder().is_ascii()
+    }
+
     /// Bit `i` set when `chunk[i]` is in class `C`, for the first 32 bytes of `chunk`.
     #[inline]
     #[target_feature(enable = "avx2")]
@@ -173,6 +195,32 @@ mod tests {
                     }
                     text[at] = saved;
                 }
+            }
+        }
+    }
+
+    /// One byte that is not ASCII, at every position of texts of every length around the
+    /// AVX2 check's step of 128 bytes: it says what std's check says.
+    #[cfg(target_arch = "x86_64")]
+    #[test]
+    fn the_avx2_ascii_check_says_what_std_says() {
+        if !std::arch::is_x86_feature_detected!("avx2") {
+            return;
+        }
+        for len in 0..300 {
+            let mut text = vec![b'a'; len];
+            // SAFETY: the CPU has AVX2, checked above.
+            assert!(unsafe { avx2::is_ascii(&text) }, "{len}");
+            for at in 0..len {
+                for byte in [0x80, 0xc3, 0xff] {
+                    text[at] = byte;
+                    // SAFETY: as above.
+                    assert!(!unsafe { avx2::is_ascii(&text) }, "{byte} at {at} of {len}");
+                    text[at] = 0x7f;
+                    // SAFETY: as above.
+                    assert!(unsafe { avx2::is_ascii(&text) }, "0x7f at {at} of {len}");
+                }
+                text[at] = b'a';
             }
         }
     }
