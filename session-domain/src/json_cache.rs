@@ -173,8 +173,9 @@ impl BatchPrefix {
         let message_at = start + self.len;
         let end_at = message_at + message_len;
         // SAFETY: each copy starts where the part before it ends and writes the whole array
-        // given, so the last one ends at `end_at + END`, no further than `start + PREFIX_COPY
-        // + MESSAGE + END` (the lengths are checked just above), which the room reserved
+        // given: the prefix's up to `start + PREFIX_COPY`, the message's up to `message_at +
+        // MESSAGE`, the end's up to `end_at + END`, none further than `start + PREFIX_COPY +
+        // MESSAGE + END` (the lengths are checked just above), which the room reserved
         // covers. The arrays are borrowed apart from `out`, so they cannot overlap its spare
         // room. Every byte up to the new length was written by one of the copies.
         unsafe {

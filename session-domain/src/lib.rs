@@ -35,7 +35,7 @@ mod read_framer;
 mod run_mode;
 mod session;
 mod severity;
-pub mod short_copy;
+mod short_copy;
 mod signal;
 mod source;
 mod state;
@@ -64,6 +64,7 @@ pub use session::{
     Session, Snapshot,
 };
 pub use severity::{classify_severity, default_severity, severity_of};
+pub use short_copy::append_with_fixed_copy;
 pub use signal::Signal;
 pub use source::{Severity, Source, Step, Stream};
 pub use state::{RunGoal, RunNumber, Seq, SessionState};

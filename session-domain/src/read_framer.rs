@@ -237,8 +237,8 @@ fn is_ascii(bytes: &[u8]) -> bool {
     bytes.is_ascii()
 }
 
-/// How many bytes at the start of `bytes` are valid UTF-8: most reads are ASCII, which a check
-/// of whole words tells faster than the full decoder.
+/// How many bytes at the start of `bytes` are valid UTF-8: most reads are ASCII, which
+/// [`is_ascii`] tells faster than the full decoder.
 #[inline]
 fn valid_utf8_len(bytes: &[u8]) -> usize {
     if is_ascii(bytes) {

@@ -57,10 +57,18 @@ fn play_in_json_streams_exactly_the_events_and_exits_0() {
             ("running", "stopped"),
         ])
     );
-    assert_eq!(
-        messages(&events, "build"),
-        ["build out 1", "build out 2", "warning: unused import"]
-    );
+    // Between stdout and stderr the order is the order the session read them in
+    // (docs/events.md): each pipe's lines in order, the two pipes' in either.
+    let build_stream = |stream: &str| -> Vec<&str> {
+        events
+            .iter()
+            .filter(|event| event["source"] == "build" && event["stream"] == stream)
+            .filter_map(|event| event["message"].as_str())
+            .collect()
+    };
+    assert_eq!(build_stream("stdout"), ["build out 1", "build out 2"]);
+    assert_eq!(build_stream("stderr"), ["warning: unused import"]);
+    assert_eq!(messages(&events, "build").len(), 3);
     let warning = events
         .iter()
         .find(|event| event["message"] == "warning: unused import")

@@ -6,10 +6,9 @@
 use std::ops::Range;
 
 use session_domain::byte_scan::NextFlagged;
-use session_domain::short_copy::append_with_fixed_copy;
 use session_domain::{
     Batch, EventFilter, EventView, LineMeta, LogView, SessionState, Severity, Source, StateView,
-    Timestamp, counted,
+    Timestamp, append_with_fixed_copy, counted,
 };
 use session_ports::SubscriptionItem;
 
@@ -19,8 +18,8 @@ use super::local_time::LocalClock;
 use super::summary::RunSummary;
 
 const SOURCE_COLUMN: usize = 15;
-/// How many bytes of a log line's prefix (time, source column, severity marker; their colours)
-/// are copied at once: every prefix but one with long colour codes is shorter.
+/// How many bytes of a plain log line's prefix (time, source column, severity marker; about 31
+/// bytes) are copied at once. Coloured lines never take that copy.
 const PREFIX_COPY: usize = 64;
 /// How many bytes of a short message are copied at once.
 const MESSAGE_COPY: usize = 64;
